@@ -193,7 +193,7 @@ public static partial class StorageEventReader
             }
 
             var attribute = name[3..].ToLowerInvariant();
-            var decoded = Uri.UnescapeDataString(WireFormat.RepairHeaderValue(value));
+            var decoded = Uri.UnescapeDataString(value);
             if (attributes.TryGetValue(attribute, out var existing) && existing != decoded)
             {
                 throw new InvalidMessageException(name.ToLowerInvariant(), $"The header {name} appears twice with different values.");

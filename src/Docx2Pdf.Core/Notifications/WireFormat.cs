@@ -185,39 +185,6 @@ internal static partial class WireFormat
         return bucket;
     }
 
-    /// <summary>
-    /// Undoes a Latin-1 reading of UTF-8 header bytes. HTTP header values are bytes; Pub/Sub's emulator writes attribute
-    /// values (object names) as raw UTF-8, and a server that decodes headers as Latin-1 hands over mojibake.
-    /// A value with characters above U+00FF was decoded as UTF-8 already and is kept; so is one that is not valid UTF-8.
-    /// </summary>
-    public static string RepairHeaderValue(string value)
-    {
-        var highBytes = false;
-        foreach (var c in value)
-        {
-            if (c > '\u00FF')
-            {
-                return value;
-            }
-
-            highBytes |= c >= '\u0080';
-        }
-
-        if (!highBytes)
-        {
-            return value;
-        }
-
-        try
-        {
-            return StrictUtf8.GetString(Encoding.Latin1.GetBytes(value));
-        }
-        catch (DecoderFallbackException)
-        {
-            return value;
-        }
-    }
-
     /// <summary>Shortens a value quoted in an error message.</summary>
     public static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 

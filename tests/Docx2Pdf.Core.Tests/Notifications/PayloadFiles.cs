@@ -16,10 +16,6 @@ internal static class PayloadFiles
             .ToList();
     }
 
-    /// <summary>The headers as a server that decodes header bytes as Latin-1 would hand them over.</summary>
-    public static List<KeyValuePair<string, string>> AsLatin1(IEnumerable<KeyValuePair<string, string>> headers) =>
-        headers.Select(h => KeyValuePair.Create(h.Key, Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(h.Value)))).ToList();
-
     /// <summary>The headers with lower-cased names, as HTTP/2 and ASP.NET Core may present them.</summary>
     public static List<KeyValuePair<string, string>> LowerCased(IEnumerable<KeyValuePair<string, string>> headers) =>
         headers.Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value)).ToList();
