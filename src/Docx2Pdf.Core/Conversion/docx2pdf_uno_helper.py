@@ -10,6 +10,7 @@ When stdin closes (the .NET parent ended or disposed the instance) it kills soff
 soffice.bin also gets PR_SET_PDEATHSIG=SIGKILL, so it dies with this helper whatever kills the helper.
 """
 import ctypes
+import hashlib
 import json
 import os
 import signal
@@ -61,8 +62,17 @@ def main():
                 pass
         try:
             proc.wait(timeout=10)
-        except Exception:
+        except Exception:  # noqa: BLE001
             pass
+        # A killed soffice.bin leaves its pipe sockets in /tmp (it ignores TMPDIR); the .NET side removes them too,
+        # this covers a .NET parent that died. The IPC name is the MD5 of the profile URL (UTF-16LE), bytes in
+        # hex without leading zeros.
+        ipc = "".join("%x" % b for b in hashlib.md5(cfg["profileUrl"].encode("utf-16-le")).digest())
+        for name in ("OSL_PIPE_%d_%s" % (os.getuid(), pipe), "OSL_PIPE_%d_SingleOfficeIPC_%s" % (os.getuid(), ipc)):
+            try:
+                os.remove(os.path.join("/tmp", name))
+            except OSError:
+                pass
         sys.exit(code)
 
     try:

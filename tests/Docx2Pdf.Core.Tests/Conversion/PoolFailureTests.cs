@@ -188,6 +188,48 @@ public sealed class PoolFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Helper_ParentGoneStdinClosed_KillsSofficeAndRemovesItsPipe()
+    {
+        // What happens when the .NET parent dies: the helper's stdin closes.
+        await using var converter = NewConverter();
+        await converter.WarmUpAsync();
+        var instance = Path.Combine(_workFolder, "orphan");
+        Directory.CreateDirectory(Path.Combine(instance, "tmp"));
+        using (var cp = System.Diagnostics.Process.Start("cp", ["-r", Path.Combine(converter.RootFolder, "profile-template"), Path.Combine(instance, "profile")])!)
+        {
+            await cp.WaitForExitAsync();
+        }
+
+        var pipe = "docx2pdf_test_" + Guid.NewGuid().ToString("N")[..8];
+        var start = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["soffice"] = "/usr/lib/libreoffice/program/soffice.bin",
+            ["profileUrl"] = new Uri(Path.Combine(instance, "profile")).AbsoluteUri,
+            ["tmp"] = Path.Combine(instance, "tmp"),
+            ["pipe"] = pipe,
+            ["startTimeoutSeconds"] = 30,
+        });
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", ["-u", Path.Combine(converter.RootFolder, "docx2pdf_uno_helper.py"), start])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        using var helper = System.Diagnostics.Process.Start(psi)!;
+        var ready = System.Text.Json.JsonDocument.Parse(await helper.StandardOutput.ReadLineAsync() ?? "{}").RootElement;
+        ready.GetProperty("event").GetString().Should().Be("ready");
+        var soffice = ready.GetProperty("sofficePid").GetInt32();
+        IsZombieOrAlive(soffice).Should().BeTrue();
+        var socket = $"/tmp/OSL_PIPE_{Uid()}_{pipe}";
+        File.Exists(socket).Should().BeTrue();
+
+        helper.StandardInput.Close();
+        await helper.WaitForExitAsync();
+
+        IsZombieOrAlive(soffice).Should().BeFalse();
+        File.Exists(socket).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task ConvertAsync_InputOverSizeLimit_FailsAsTooLarge()
     {
         await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, MaxInputBytes = 1000, WorkFolder = _workFolder });
@@ -206,6 +248,9 @@ public sealed class PoolFailureTests : IDisposable
         await converter.ConvertAsync(input, output);
         Pdf.CountPages(output.ToArray()).Should().Be(1);
     }
+
+    private static string Uid() =>
+        File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
 
     private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
 
