@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Docx2Pdf;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -72,7 +73,33 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
 
+        // The local-folder store's root comes from Docx2Pdf:Storage:LocalRoot unless its own options set one.
+        services.AddOptions<FileSystemObjectStoreOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FileSystemObjectStoreOptions>, FileSystemRootFromDocx2PdfOptions>());
+        services.TryAddSingleton<IObjectStore>(CreateObjectStore);
+
         return new Docx2PdfBuilder(services);
+    }
+
+    private static IObjectStore CreateObjectStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        return options.Storage.Provider switch
+        {
+            StorageProvider.CloudStorage => throw new NotSupportedException("Docx2Pdf:Storage:Provider CloudStorage is not available in this build."),
+            _ => ActivatorUtilities.CreateInstance<FileSystemObjectStore>(services),
+        };
+    }
+
+    private sealed class FileSystemRootFromDocx2PdfOptions(IOptions<Docx2PdfOptions> docx2Pdf) : IConfigureOptions<FileSystemObjectStoreOptions>
+    {
+        public void Configure(FileSystemObjectStoreOptions options)
+        {
+            if (string.IsNullOrEmpty(options.RootPath))
+            {
+                options.RootPath = docx2Pdf.Value.Storage.LocalRoot;
+            }
+        }
     }
 
     /// <summary>Binds <c>Docx2Pdf</c> from the host's configuration, when the container has one.</summary>
