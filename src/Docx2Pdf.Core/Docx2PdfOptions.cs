@@ -42,7 +42,6 @@ public sealed class Docx2PdfOptions
     public IList<string> Extensions { get; set; } = [".docx"];
 
     /// <summary>Objects larger than this many bytes are ignored (logged), never downloaded. The default value is 100 MiB.</summary>
-    [Range(1L, long.MaxValue, ErrorMessage = "Docx2Pdf:MaxDocumentBytes must be at least 1.")]
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>
@@ -51,7 +50,6 @@ public sealed class Docx2PdfOptions
     /// the subscription has a dead-letter policy; <see cref="MaxRetryAge"/> bounds retries when it does not.
     /// The default value is 5.
     /// </summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Docx2Pdf:MaxDeliveryAttempts must be at least 1.")]
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
@@ -59,7 +57,6 @@ public sealed class Docx2PdfOptions
     /// longer ago than this, so nothing is retried forever, with or without a dead-letter policy.
     /// The default value is 24 hours.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Docx2Pdf:MaxRetryAge must be between 1 second and 365 days.")]
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>

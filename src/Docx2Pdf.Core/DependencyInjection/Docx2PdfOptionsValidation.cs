@@ -33,6 +33,22 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
             }
         }
 
+        // Ranges live here rather than in [Range]: the generated validator words its own message, without the setting's path.
+        if (options.MaxDocumentBytes < 1)
+        {
+            builder.AddError("Docx2Pdf:MaxDocumentBytes must be at least 1.");
+        }
+
+        if (options.MaxDeliveryAttempts < 1)
+        {
+            builder.AddError("Docx2Pdf:MaxDeliveryAttempts must be at least 1.");
+        }
+
+        if (options.MaxRetryAge <= TimeSpan.Zero)
+        {
+            builder.AddError("Docx2Pdf:MaxRetryAge must be positive, for example 1.00:00:00 (one day).");
+        }
+
         if (string.IsNullOrEmpty(options.FailurePrefix))
         {
             builder.AddError("Docx2Pdf:FailurePrefix must not be empty: failure records need a place of their own, for example docx2pdf-failures/.");

@@ -5,6 +5,8 @@ using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -87,9 +89,15 @@ public static class Docx2PdfServiceCollectionExtensions
         return options.Storage.Provider switch
         {
             StorageProvider.CloudStorage => throw new NotSupportedException("Docx2Pdf:Storage:Provider CloudStorage is not available in this build."),
-            _ => ActivatorUtilities.CreateInstance<FileSystemObjectStore>(services),
+            _ => new FileSystemObjectStore(
+                services.GetRequiredService<IOptions<FileSystemObjectStoreOptions>>(),
+                services.GetRequiredService<TimeProvider>(),
+                LoggerOf<FileSystemObjectStore>(services)),
         };
     }
+
+    private static ILogger<T> LoggerOf<T>(IServiceProvider services) =>
+        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
 
     private sealed class FileSystemRootFromDocx2PdfOptions(IOptions<Docx2PdfOptions> docx2Pdf) : IConfigureOptions<FileSystemObjectStoreOptions>
     {
