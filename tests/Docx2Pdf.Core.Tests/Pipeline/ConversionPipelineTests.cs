@@ -1,17 +1,18 @@
 using System.Globalization;
 using System.Text;
 using Docx2Pdf.Notifications;
+using Docx2Pdf.Core.Tests.Conversion;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
 
 namespace Docx2Pdf.Core.Tests.Pipeline;
 
 /// <summary>The pipeline end to end: real converter, real <see cref="FileSystemObjectStore"/>, real corpus documents.</summary>
-[Collection(PipelineConverterCollection.Name)]
-public sealed class ConversionPipelineTests(ConverterFixture fixture)
+[Collection(LibreOfficeCollection.Name)]
+public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
 {
     private const string GoodDocument = "poi/sample.docx";
-    private const string BrokenDocument = "poi/stress025.docx";
+    private const string BrokenDocument = "poi/truncated62886.docx";
     private const string In = PipelineHarness.InputBucket;
     private const string Out = PipelineHarness.OutputBucket;
 
@@ -217,7 +218,7 @@ public sealed class ConversionPipelineTests(ConverterFixture fixture)
     public async Task ProcessAsync_MalformedCorpusDocument_WritesFailureRecordAndFailsPermanently()
     {
         using var h = PipelineHarness.Create(fixture.Converter);
-        var source = await h.PutCorpusAsync(In, "broken/stress025.docx", BrokenDocument);
+        var source = await h.PutCorpusAsync(In, "broken/truncated62886.docx", BrokenDocument);
         var notification = h.Notification(source, messageId: "broken-1");
 
         var outcome = await h.Pipeline.ProcessAsync(notification);
@@ -225,17 +226,17 @@ public sealed class ConversionPipelineTests(ConverterFixture fixture)
         outcome.Status.Should().Be(ConversionStatus.FailedPermanently, outcome.Detail);
         outcome.FailureKind.Should().Be(FailureKind.InvalidDocument);
         outcome.ShouldAcknowledge.Should().BeTrue();
-        (await h.InfoAsync(Out, "broken/stress025.pdf")).Should().BeNull();
-        var record = await h.ReadFailureRecordAsync("broken/stress025.docx");
+        (await h.InfoAsync(Out, "broken/truncated62886.pdf")).Should().BeNull();
+        var record = await h.ReadFailureRecordAsync("broken/truncated62886.docx");
         record.Should().NotBeNull();
         record!.SourceBucket.Should().Be(In);
-        record.SourceObject.Should().Be("broken/stress025.docx");
+        record.SourceObject.Should().Be("broken/truncated62886.docx");
         record.SourceGeneration.Should().Be(source.Generation);
         record.FailureKind.Should().Be("invalid_document");
         record.Message.Should().NotBeNullOrWhiteSpace();
         record.MessageId.Should().Be("broken-1");
         record.Time.Should().Be(h.Time.GetUtcNow());
-        var recordInfo = await h.InfoAsync(Out, "docx2pdf-failures/broken/stress025.docx.json");
+        var recordInfo = await h.InfoAsync(Out, "docx2pdf-failures/broken/truncated62886.docx.json");
         recordInfo!.ContentType.Should().Be("application/json");
         recordInfo.Metadata.Should().Contain(OutputMetadata.MarkerKey, OutputMetadata.FailureRecordMarker);
         h.AssertNoTempFiles();

@@ -2,14 +2,15 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Docx2Pdf.Diagnostics;
+using Docx2Pdf.Core.Tests.Conversion;
 using Docx2Pdf.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Docx2Pdf.Core.Tests.Pipeline;
 
-[Collection(PipelineConverterCollection.Name)]
-public sealed class PipelineDiagnosticsTests(ConverterFixture fixture)
+[Collection(LibreOfficeCollection.Name)]
+public sealed class PipelineDiagnosticsTests(LibreOfficeFixture fixture)
 {
     [Fact]
     public async Task ProcessAsync_EachOutcome_CountedWithOutcomeAndFailureKindAndTimed()
@@ -20,7 +21,7 @@ public sealed class PipelineDiagnosticsTests(ConverterFixture fixture)
         using var durations = new MetricCollector<double>(meterFactory, Docx2PdfDiagnostics.MeterName, PipelineMetrics.DurationInstrument);
         using var h = PipelineHarness.Create(fixture.Converter, meterFactory: meterFactory);
         var good = await h.PutCorpusAsync(PipelineHarness.InputBucket, "metrics.docx", "poi/sample.docx");
-        var broken = await h.PutCorpusAsync(PipelineHarness.InputBucket, "metrics-broken.docx", "poi/stress025.docx");
+        var broken = await h.PutCorpusAsync(PipelineHarness.InputBucket, "metrics-broken.docx", "poi/truncated62886.docx");
 
         await h.Pipeline.ProcessAsync(h.Notification(good));
         await h.Pipeline.ProcessAsync(h.Notification(good));
