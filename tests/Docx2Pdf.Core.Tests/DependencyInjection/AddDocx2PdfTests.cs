@@ -1,4 +1,7 @@
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.Testing;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,7 +61,7 @@ public sealed class AddDocx2PdfTests : IDisposable
         services.AddDocx2Pdf();
 
         builder.Services.Should().BeSameAs(services);
-        foreach (var type in new[] { typeof(IConversionPipeline), typeof(IObjectStore), typeof(TimeProvider), typeof(IPostConfigureOptions<Docx2PdfOptions>) })
+        foreach (var type in new[] { typeof(IConversionPipeline), typeof(IObjectStore), typeof(IDocumentConverter), typeof(LibreOfficeConverter), typeof(IHostedService), typeof(TimeProvider), typeof(IPostConfigureOptions<Docx2PdfOptions>) })
         {
             services.Count(d => d.ServiceType == type).Should().Be(1, type.Name);
         }
@@ -143,6 +146,47 @@ public sealed class AddDocx2PdfTests : IDisposable
         var message = read.Should().Throw<OptionsValidationException>().Which.Message;
         message.Should().Contain("Docx2Pdf:Extensions").And.Contain("Docx2Pdf:FailurePrefix")
             .And.Contain("Docx2Pdf:MaxDeliveryAttempts").And.Contain("Docx2Pdf:OutputPrefix");
+    }
+
+    [Fact]
+    public async Task AddDocx2Pdf_StartedHost_ConvertsThroughTheRegisteredServicesAndStopsCleanly()
+    {
+        using var env = EnvironmentScope.Clean();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Docx2Pdf:OutputBucket"] = "host-pdfs",
+            ["Docx2Pdf:WorkFolder"] = Path.Combine(_root, "work"),
+            ["Docx2Pdf:Storage:LocalRoot"] = Path.Combine(_root, "data"),
+            ["Docx2Pdf:LibreOffice:PoolSize"] = "1",
+            ["Docx2Pdf:LibreOffice:WorkFolder"] = Path.Combine(_root, "libreoffice"),
+        });
+        builder.Services.AddLogging().AddDocx2Pdf();
+        ConversionOutcome outcome;
+        using (var host = builder.Build())
+        {
+            await host.StartAsync();
+            host.Services.GetRequiredService<LibreOfficeConverter>().ReadyInstances.Should().Be(1, "the pool is warmed up at start");
+            var store = host.Services.GetRequiredService<IObjectStore>();
+            store.Should().BeOfType<FileSystemObjectStore>();
+            await using (var document = File.OpenRead(Corpus.Get("poi/sample.docx").FullPath))
+            {
+                var source = await store.UploadAsync("host-docs", "hosted.docx", document, new ObjectWriteOptions());
+                outcome = await host.Services.GetRequiredService<IConversionPipeline>().ProcessAsync(new StorageEvent
+                {
+                    Bucket = "host-docs",
+                    ObjectName = "hosted.docx",
+                    Generation = source.Generation,
+                    EventType = StorageEventType.Finalize,
+                });
+            }
+
+            await host.StopAsync();
+        }
+
+        outcome.Status.Should().Be(ConversionStatus.Converted, outcome.Detail);
+        Directory.EnumerateFiles(Path.Combine(_root, "data", "host-pdfs")).Should().NotBeEmpty();
+        Directory.EnumerateFileSystemEntries(Path.Combine(_root, "work")).Should().BeEmpty();
     }
 
     [Theory]
