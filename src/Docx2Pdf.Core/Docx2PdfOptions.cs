@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Docx2Pdf;
@@ -84,8 +85,9 @@ public sealed class Docx2PdfOptions
 public sealed class Docx2PdfStorageOptions
 {
     /// <summary>
-    /// The store. When not set: <see cref="StorageProvider.CloudStorage"/> if <c>STORAGE_EMULATOR_HOST</c>, <c>OUTPUT_BUCKET</c>
-    /// or Cloud Run's <c>K_SERVICE</c> is set in the environment, <see cref="StorageProvider.FileSystem"/> otherwise.
+    /// The store. When not set: <see cref="StorageProvider.CloudStorage"/> if <see cref="CloudStorage"/> has a base address or
+    /// <c>STORAGE_EMULATOR_HOST</c>, <c>OUTPUT_BUCKET</c> or Cloud Run's <c>K_SERVICE</c> is set in the environment,
+    /// <see cref="StorageProvider.FileSystem"/> otherwise.
     /// The default value is <see langword="null"/> (decided as above at start-up).
     /// </summary>
     public StorageProvider? Provider { get; set; }
@@ -96,6 +98,14 @@ public sealed class Docx2PdfStorageOptions
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:Storage:LocalRoot must not be empty.")]
     public string LocalRoot { get; set; } = "docx2pdf-data";
+
+    /// <summary>
+    /// Settings of the <see cref="StorageProvider.CloudStorage"/> store (section <c>Docx2Pdf:Storage:CloudStorage</c>): endpoint,
+    /// upload chunk size, retries. The default value uses Google's endpoint with Application Default Credentials, or the
+    /// emulator named by <c>STORAGE_EMULATOR_HOST</c>.
+    /// </summary>
+    [ValidateObjectMembers]
+    public GcsObjectStoreOptions CloudStorage { get; set; } = new();
 }
 
 /// <summary>The object stores Docx2Pdf can use.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Docx2Pdf;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,19 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
         if (options.Storage is null)
         {
             builder.AddError("Docx2Pdf:Storage must not be null.");
+        }
+        else if (options.Storage.CloudStorage is null)
+        {
+            builder.AddError("Docx2Pdf:Storage:CloudStorage must not be null.");
+        }
+        else if (options.Storage.Provider == StorageProvider.CloudStorage)
+        {
+            // The store's own cross-field rules, reported under this library's setting path.
+            var result = new GcsObjectStoreOptionsRulesValidator().Validate(name, options.Storage.CloudStorage);
+            foreach (var failure in result.Failures ?? [])
+            {
+                builder.AddError(failure.Replace("GcsObjectStoreOptions.", "Docx2Pdf:Storage:CloudStorage:", StringComparison.Ordinal));
+            }
         }
 
         return builder.Build();

@@ -97,7 +97,10 @@ public static class Docx2PdfServiceCollectionExtensions
         var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
         return options.Storage.Provider switch
         {
-            StorageProvider.CloudStorage => throw new NotSupportedException("Docx2Pdf:Storage:Provider CloudStorage is not available in this build."),
+            StorageProvider.CloudStorage => new GcsObjectStore(
+                Options.Options.Create(options.Storage.CloudStorage),
+                services.GetRequiredService<TimeProvider>(),
+                LoggerOf<GcsObjectStore>(services)),
             _ => new FileSystemObjectStore(
                 services.GetRequiredService<IOptions<FileSystemObjectStoreOptions>>(),
                 services.GetRequiredService<TimeProvider>(),

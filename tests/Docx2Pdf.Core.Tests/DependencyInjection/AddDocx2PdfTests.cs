@@ -2,6 +2,7 @@ using Docx2Pdf.Conversion;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Testing;
+using Docx2Pdf.Testing.Storage;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -187,6 +188,44 @@ public sealed class AddDocx2PdfTests : IDisposable
         outcome.Status.Should().Be(ConversionStatus.Converted, outcome.Detail);
         Directory.EnumerateFiles(Path.Combine(_root, "data", "host-pdfs")).Should().NotBeEmpty();
         Directory.EnumerateFileSystemEntries(Path.Combine(_root, "work")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task AddDocx2Pdf_CloudStorageBaseUriConfigured_UsesGcsObjectStoreAgainstThatServer()
+    {
+        using var env = EnvironmentScope.Clean();
+        await using var server = await GcsTestServer.StartAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Docx2Pdf:OutputBucket"] = "cloud-pdfs",
+            ["Docx2Pdf:Storage:CloudStorage:BaseUri"] = server.BaseUri.ToString(),
+            ["Docx2Pdf:Storage:CloudStorage:UnauthenticatedAccess"] = "true",
+        }).Build();
+        using var services = new ServiceCollection().AddDocx2Pdf(configuration.GetSection("Docx2Pdf")).Services.BuildServiceProvider();
+
+        var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        var store = services.GetRequiredService<IObjectStore>();
+        await store.UploadAsync("cloud-docs", "probe.txt", new MemoryStream("probe"u8.ToArray()), new ObjectWriteOptions());
+
+        options.Storage.Provider.Should().Be(StorageProvider.CloudStorage);
+        store.Should().BeOfType<GcsObjectStore>();
+        server.ListObjects("cloud-docs").Should().Equal("probe.txt");
+    }
+
+    [Fact]
+    public void AddDocx2Pdf_InvalidCloudStorageSettings_FailNamingTheSetting()
+    {
+        using var env = EnvironmentScope.Clean();
+        using var services = new ServiceCollection().AddDocx2Pdf(o =>
+        {
+            o.OutputBucket = "pdfs";
+            o.Storage.Provider = StorageProvider.CloudStorage;
+            o.Storage.CloudStorage.ChunkSize = 300_000;
+        }).Services.BuildServiceProvider();
+
+        var read = () => services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+
+        read.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Docx2Pdf:Storage:CloudStorage:ChunkSize");
     }
 
     [Theory]
