@@ -293,15 +293,16 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
             {
                 var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(context.Request.ContentType).Boundary).ToString();
                 var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
+                // Sections are read in order: the metadata body before the next section is requested.
                 var metadataSection = await reader.ReadNextSectionAsync().ConfigureAwait(false);
+                var metadata = metadataSection is null ? null : await JsonNode.ParseAsync(metadataSection.Body).ConfigureAwait(false) as JsonObject;
                 var mediaSection = await reader.ReadNextSectionAsync().ConfigureAwait(false);
-                if (metadataSection is null || mediaSection is null)
+                if (metadata is null || mediaSection is null)
                 {
                     await ErrorAsync(context, 400, "A multipart upload needs a metadata part and a media part.").ConfigureAwait(false);
                     return;
                 }
 
-                var metadata = await JsonNode.ParseAsync(metadataSection.Body).ConfigureAwait(false) as JsonObject ?? [];
                 using var data = new MemoryStream();
                 await mediaSection.Body.CopyToAsync(data).ConfigureAwait(false);
                 metadata["contentType"] ??= mediaSection.ContentType;
