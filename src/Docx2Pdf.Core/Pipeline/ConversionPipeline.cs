@@ -486,7 +486,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var made) &&
         made >= generation;
 
-    private static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
+    internal static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
     {
         ".doc" => InputFormat.Doc,
         ".odt" => InputFormat.Odt,
