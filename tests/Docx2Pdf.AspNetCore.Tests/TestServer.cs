@@ -47,7 +47,8 @@ public sealed class TestServer : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? map = null,
         Action<WebApplicationBuilder>? builderHook = null,
-        Func<IConversionPipeline, IConversionPipeline>? decoratePipeline = null)
+        Func<IConversionPipeline, IConversionPipeline>? decoratePipeline = null,
+        Action<Docx2PdfOptions>? docx2Pdf = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -56,17 +57,18 @@ public sealed class TestServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IObjectStore>(new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = Path.Combine(root, "store") }));
-        var docx2Pdf = builder.Services.AddDocx2Pdf(o =>
+        // AddDocx2Pdf() wires the real store (a local folder here) and the real LibreOffice converter.
+        var builderOfDocx2Pdf = builder.Services.AddDocx2Pdf(o =>
         {
             o.OutputBucket = OutputBucket;
             o.Storage.Provider = StorageProvider.FileSystem;
             o.Storage.LocalRoot = Path.Combine(root, "store");
             o.WorkFolder = Path.Combine(root, "work");
+            docx2Pdf?.Invoke(o);
         });
         TestConverter.Configure(builder.Services, poolSize: 1);
-        docx2Pdf.AddPubSubPush();
-        docx2Pdf.AddConvertEndpoint();
+        builderOfDocx2Pdf.AddPubSubPush();
+        builderOfDocx2Pdf.AddConvertEndpoint();
         services?.Invoke(builder.Services);
         builderHook?.Invoke(builder);
 
