@@ -36,6 +36,35 @@ public sealed class HealthTests
         (await live.Content.ReadAsStringAsync()).Should().Be("Healthy");
     }
 
+    [Fact]
+    public async Task HealthChecks_StorageUnreachable_NotReadyButLive()
+    {
+        // Nothing listens on this port: every storage call fails at once.
+        var deadStorage = new Uri($"http://127.0.0.1:{Docx2Pdf.Testing.FreePort.Next()}/storage/v1/");
+        await using var server = await TestServer.StartAsync(
+            services => services.AddHealthChecks().AddDocx2Pdf(),
+            map: app =>
+            {
+                app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+                app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
+            },
+            docx2Pdf: o =>
+            {
+                o.Storage.Provider = StorageProvider.CloudStorage;
+                o.Storage.CloudStorage.BaseUri = deadStorage;
+                o.Storage.CloudStorage.UnauthenticatedAccess = true;
+                o.Storage.CloudStorage.MaxRetryAttempts = 0;
+            });
+        using var client = server.CreateClient();
+
+        var ready = await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+        var live = await client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
+
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await ready.Content.ReadAsStringAsync()).Should().Be("Unhealthy");
+        live.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     private static Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         var entries = new JsonArray();
