@@ -413,4 +413,53 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
         record!.SourceObject.Should().Be(name);
         h.AssertNoTempFiles();
     }
+
+    [Fact]
+    public async Task ProcessAsync_FailureRecordWriteFailsTransiently_OutcomeIsTransient()
+    {
+        using var h = PipelineHarness.Create(fixture.Converter);
+        var source = await h.PutCorpusAsync(In, "unrecorded.docx", BrokenDocument);
+        h.Store.FailUploadsWith = FailureKind.StorageTransient;
+        h.Store.FailUploadsUnder = h.Options.FailurePrefix;
+
+        var first = await h.Pipeline.ProcessAsync(h.Notification(source));
+        h.Store.FailUploadsWith = null;
+        var second = await h.Pipeline.ProcessAsync(h.Notification(source));
+
+        first.Status.Should().Be(ConversionStatus.FailedTransiently, "a permanent failure is never acknowledged while its record can still be written");
+        first.FailureKind.Should().Be(FailureKind.StorageTransient);
+        second.Status.Should().Be(ConversionStatus.FailedPermanently);
+        (await h.ReadFailureRecordAsync("unrecorded.docx"))!.FailureKind.Should().Be("invalid_document");
+        h.AssertNoTempFiles();
+    }
+
+    [Fact]
+    public async Task ProcessAsync_CustomOutputNameSelector_NamesThePdfOrSkips()
+    {
+        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputNameSelector = name =>
+            name.StartsWith("skip/", StringComparison.Ordinal) ? null : "by-selector/" + name + ".pdf");
+        var kept = await h.PutCorpusAsync(In, "keep/a.docx", GoodDocument);
+        var skipped = await h.PutCorpusAsync(In, "skip/b.docx", GoodDocument);
+
+        var keptOutcome = await h.Pipeline.ProcessAsync(h.Notification(kept));
+        var skippedOutcome = await h.Pipeline.ProcessAsync(h.Notification(skipped));
+
+        keptOutcome.OutputObject.Should().Be("by-selector/keep/a.docx.pdf");
+        (await h.InfoAsync(Out, "by-selector/keep/a.docx.pdf")).Should().NotBeNull();
+        skippedOutcome.IgnoreReason.Should().Be(IgnoreReason.UnsafeName);
+        h.Store.TotalUploads.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OutputNameSelectorThrows_FailsTransientlyInsteadOfThrowing()
+    {
+        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputNameSelector = _ => throw new InvalidOperationException("bug in the host"));
+        var source = await h.PutCorpusAsync(In, "selector-bug.docx", GoodDocument);
+
+        var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
+
+        outcome.Status.Should().Be(ConversionStatus.FailedTransiently);
+        outcome.Detail.Should().NotContain("bug in the host", "exception messages are not passed to callers");
+        h.Store.TotalUploads.Should().Be(0);
+    }
 }

@@ -11,6 +11,11 @@ internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
     /// <summary>When set, the next downloads fail with this kind before reaching the real store.</summary>
     public FailureKind? FailDownloadsWith { get; set; }
 
+    /// <summary>When set, uploads of objects whose name starts with <see cref="FailUploadsUnder"/> fail with this kind.</summary>
+    public FailureKind? FailUploadsWith { get; set; }
+
+    public string FailUploadsUnder { get; set; } = "";
+
     public int UploadsOf(string bucket, string objectName) => _uploads.GetValueOrDefault((bucket, objectName));
 
     public int TotalUploads => _uploads.Values.Sum();
@@ -25,6 +30,11 @@ internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
 
     public async Task<ObjectInfo> UploadAsync(string bucket, string objectName, Stream content, ObjectWriteOptions options, CancellationToken cancellationToken = default)
     {
+        if (FailUploadsWith is { } kind && objectName.StartsWith(FailUploadsUnder, StringComparison.Ordinal))
+        {
+            throw new StorageException(kind, $"Injected {kind} for gs://{bucket}/{objectName}.");
+        }
+
         var info = await inner.UploadAsync(bucket, objectName, content, options, cancellationToken);
         _uploads.AddOrUpdate((bucket, objectName), 1, (_, n) => n + 1);
         return info;
