@@ -1,3 +1,4 @@
+using Docx2Pdf.AspNetCore;
 using Docx2Pdf.AspNetCore.Conversion;
 using Docx2Pdf.AspNetCore.Hosting;
 using Docx2Pdf.AspNetCore.PubSub;
@@ -26,6 +27,7 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPushOptions>, PubSubPushOptionsValidator>());
+        builder.Services.TryAddSingleton<OptionsRegistration<PubSubPushOptions>>();
         AddShared(builder.Services);
         return builder;
     }
@@ -47,6 +49,7 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConvertEndpointOptions>, ConvertEndpointOptionsValidator>());
+        builder.Services.TryAddSingleton<OptionsRegistration<ConvertEndpointOptions>>();
         AddShared(builder.Services);
         return builder;
     }

@@ -6,6 +6,7 @@ using Docx2Pdf.AspNetCore.PubSub;
 using Docx2Pdf.Conversion;
 using Docx2Pdf.Pipeline;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         RequireDocx2Pdf(services, typeof(IConversionPipeline), nameof(MapPubSubConversion));
 
-        var options = Validated(services, new PubSubPushOptionsValidator());
+        var options = Validated(services, new PubSubPushOptionsValidator(), PubSubPushOptions.SectionName);
         var handler = new PubSubPushHandler(
             services.GetRequiredService<IConversionPipeline>(),
             options,
@@ -63,7 +64,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         RequireDocx2Pdf(services, typeof(IDocumentConverter), nameof(MapDocx2PdfConversion));
 
-        var options = Validated(services, new ConvertEndpointOptionsValidator());
+        var options = Validated(services, new ConvertEndpointOptionsValidator(), ConvertEndpointOptions.SectionName);
         var handler = new ConvertHandler(
             services.GetRequiredService<IDocumentConverter>(),
             options,
@@ -85,11 +86,23 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         }
     }
 
-    private static T Validated<T>(IServiceProvider services, IValidateOptions<T> validator)
-        where T : class
+    private static T Validated<T>(IServiceProvider services, IValidateOptions<T> validator, string sectionName)
+        where T : class, new()
     {
+        T value;
+        if (services.GetService<OptionsRegistration<T>>() is not null)
+        {
+            value = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        else
+        {
+            // Mapped without AddPubSubPush()/AddConvertEndpoint(): still honour the configuration section and code-side
+            // Configure<T>() calls, so settings are never silently ignored.
+            value = services.GetRequiredService<IOptions<T>>().Value;
+            services.GetService<IConfiguration>()?.GetSection(sectionName).Bind(value);
+        }
+
         // Validated here as well as on start, so an endpoint mapped without AddPubSubPush()/AddConvertEndpoint() is checked too.
-        var value = services.GetRequiredService<IOptions<T>>().Value;
         var result = validator.Validate(Microsoft.Extensions.Options.Options.DefaultName, value);
         return result.Failed ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(T), result.Failures) : value;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Docx2Pdf.AspNetCore.PubSub;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Docx2Pdf.AspNetCore.Tests;
@@ -18,5 +19,22 @@ public sealed class InvalidMessagePolicyTests
 
         response.StatusCode.Should().Be(HttpStatusCode.NoContent);
         server.Processed.Should().BeEmpty();
+    }
+}
+
+public sealed class ConfigurationWithoutAddPubSubPushTests
+{
+    // The sample maps the endpoint without AddPubSubPush(): the Docx2Pdf:PubSubPush section must still apply.
+    [Fact]
+    public async Task MapPubSubConversion_SectionInConfigurationWithoutAddPubSubPush_SettingApplies()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration["Docx2Pdf:PubSubPush:AckDeadline"] = "00:00:05";
+        builder.Services.AddDocx2Pdf(o => o.OutputBucket = "out");
+        await using var app = builder.Build();
+
+        var map = () => app.MapPubSubConversion();
+
+        map.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*Docx2Pdf:PubSubPush:AckDeadline*");
     }
 }
