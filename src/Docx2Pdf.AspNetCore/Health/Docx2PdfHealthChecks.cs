@@ -11,7 +11,11 @@ namespace Docx2Pdf.AspNetCore.Health;
 /// Unhealthy while no instance is ready (start-up, all instances restarting) or storage fails; degraded (still ready)
 /// while some instances restart.
 /// </summary>
-internal sealed class Docx2PdfReadinessCheck(IServiceProvider services, IOptionsMonitor<Docx2PdfOptions> options, ILogger<Docx2PdfReadinessCheck> logger) : IHealthCheck
+internal sealed class Docx2PdfReadinessCheck(
+    IServiceProvider services,
+    IOptionsMonitor<Docx2PdfOptions> options,
+    IOptionsMonitor<LibreOfficeOptions> converterOptions,
+    ILogger<Docx2PdfReadinessCheck> logger) : IHealthCheck
 {
     /// <summary>The object probed; it need not exist: "not found" is an answer.</summary>
     internal const string ProbeObject = ".docx2pdf-readiness-probe";
@@ -22,7 +26,10 @@ internal sealed class Docx2PdfReadinessCheck(IServiceProvider services, IOptions
     {
         var data = new Dictionary<string, object>();
         var converter = services.GetService(typeof(IDocumentConverter));
-        var pool = converter as LibreOfficeConverter ?? services.GetService(typeof(LibreOfficeConverter)) as LibreOfficeConverter;
+        // Cold mode keeps no instance running between conversions: there is no pool to be warm.
+        var pool = converterOptions.CurrentValue.ColdMode
+            ? null
+            : converter as LibreOfficeConverter ?? services.GetService(typeof(LibreOfficeConverter)) as LibreOfficeConverter;
         int ready = 0, size = 0;
         if (pool is not null)
         {

@@ -46,7 +46,7 @@ internal sealed class PubSubPushHandler(
         {
             // The caller went away (Pub/Sub gave up on this delivery): nobody reads the answer; it redelivers.
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex)
         {
             Log.PushFailed(logger, ex);
             await Problems.WriteAsync(context, StatusCodes.Status500InternalServerError, Problems.Internal, "Internal error", "The event could not be processed; it will be redelivered.").ConfigureAwait(false);
