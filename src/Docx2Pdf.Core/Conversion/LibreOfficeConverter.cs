@@ -502,6 +502,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
 
             var started = Stopwatch.GetTimestamp();
             var installation = LibreOfficeInstallation.Locate(_options);
+            RemoveFoldersOfDeadProcesses(Path.GetDirectoryName(_root)!);
             Directory.CreateDirectory(_root);
             var script = Path.Combine(_root, "docx2pdf_uno_helper.py");
             var resource = typeof(LibreOfficeConverter).Assembly.GetManifestResourceStream(HelperResource)
@@ -526,6 +527,26 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
         finally
         {
             _prepareLock.Release();
+        }
+    }
+
+    /// <summary>Removes work folders (named "pid-id") left by converters whose process died without disposing them.</summary>
+    private static void RemoveFoldersOfDeadProcesses(string workFolder)
+    {
+        if (!Directory.Exists(workFolder))
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(workFolder))
+        {
+            var name = Path.GetFileName(dir);
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(name.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) &&
+                pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}") && File.Exists(Path.Combine(dir, "docx2pdf_uno_helper.py")))
+            {
+                OfficeInstance.DeleteDirectory(dir);
+            }
         }
     }
 

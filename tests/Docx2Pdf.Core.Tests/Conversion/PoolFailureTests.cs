@@ -156,6 +156,22 @@ public sealed class PoolFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task WarmUpAsync_FolderLeftByDeadProcess_IsRemoved()
+    {
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        await exited.WaitForExitAsync();
+        var stale = Path.Combine(_workFolder, $"{exited.Id}-deadbeef");
+        Directory.CreateDirectory(Path.Combine(stale, "instance-0", "tmp", "lu123.tmp"));
+        File.WriteAllText(Path.Combine(stale, "docx2pdf_uno_helper.py"), string.Empty);
+        await using var converter = NewConverter();
+
+        await converter.WarmUpAsync();
+
+        Directory.Exists(stale).Should().BeFalse();
+        Directory.Exists(converter.RootFolder).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task ConvertAsync_InputOverSizeLimit_FailsAsTooLarge()
     {
         await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, MaxInputBytes = 1000, WorkFolder = _workFolder });
