@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Docx2Pdf.AspNetCore;
+
+/// <summary>Logs of the ASP.NET Core adapter (event ids 1000-1099). Never document content, tokens or credentials.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Push {MessageId} for {Bucket}/{ObjectName}#{Generation} ({Format}) ended {Status}{FailureKind}; answered {StatusCode} after {ElapsedMs} ms")]
+    public static partial void PushHandled(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string format, string status, string failureKind, int statusCode, long elapsedMs);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Push request ({Format}) is no storage event: field {Field}: {Reason}; answered {StatusCode}")]
+    public static partial void PushInvalid(ILogger logger, string format, string field, string reason, int statusCode);
+
+    [LoggerMessage(1002, LogLevel.Error, "Push request ({Format}) is no storage event and was acknowledged as configured (AcknowledgeInvalidMessages): field {Field}: {Reason}")]
+    public static partial void PushInvalidAcknowledged(ILogger logger, string format, string field, string reason);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Push {MessageId} for {Bucket}/{ObjectName} reached its deadline ({DeadlineSeconds} s ack deadline less the safety margin); the work was cancelled and answered 503")]
+    public static partial void PushDeadlineReached(ILogger logger, string? messageId, string bucket, string objectName, double deadlineSeconds);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Request refused with 503: the host is shutting down")]
+    public static partial void RefusedWhileStopping(ILogger logger);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Push request body is larger than {Limit} bytes; answered 413")]
+    public static partial void PushTooLarge(ILogger logger, long limit);
+
+    [LoggerMessage(1006, LogLevel.Error, "Push request failed unexpectedly; answered 500")]
+    public static partial void PushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Push token rejected ({StatusCode}): {Reason}")]
+    public static partial void TokenRejected(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(1011, LogLevel.Error, "Push token could not be verified: the signing keys at {CertificatesUrl} are unreachable; answered 503")]
+    public static partial void SigningKeysUnavailable(ILogger logger, string certificatesUrl, Exception exception);
+
+    [LoggerMessage(1020, LogLevel.Information, "Convert request ({Format}, {Bytes} bytes) answered {StatusCode} after {ElapsedMs} ms")]
+    public static partial void ConvertHandled(ILogger logger, string format, long bytes, int statusCode, long elapsedMs);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Convert request failed: {FailureKind}: {Reason}; answered {StatusCode}")]
+    public static partial void ConvertFailed(ILogger logger, string failureKind, string reason, int statusCode);
+
+    [LoggerMessage(1022, LogLevel.Error, "Convert request failed unexpectedly; answered 500")]
+    public static partial void ConvertCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1030, LogLevel.Information, "Host stopping: {InFlight} request(s) in flight get {GraceSeconds} s to finish, then are cancelled and answered 503")]
+    public static partial void Draining(ILogger logger, int inFlight, double graceSeconds);
+
+    [LoggerMessage(1040, LogLevel.Warning, "Readiness probe: storage did not answer: {Reason}")]
+    public static partial void StorageProbeFailed(ILogger logger, string reason);
+}

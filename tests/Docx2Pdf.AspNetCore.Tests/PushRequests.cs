@@ -1,0 +1,83 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Docx2Pdf.Testing;
+
+namespace Docx2Pdf.AspNetCore.Tests;
+
+/// <summary>Push and Eventarc requests shaped as Pub/Sub and Eventarc send them.</summary>
+public static class PushRequests
+{
+    public const string Subscription = "projects/docx2pdf-test/subscriptions/push";
+
+    public static HttpRequestMessage Wrapped(string bucket, string objectName, long generation, long size, string eventType = "OBJECT_FINALIZE", string? messageId = null)
+    {
+        var (data, attributes) = StorageNotification.Create(bucket, objectName, generation, size, eventType);
+        var attrs = new JsonObject();
+        foreach (var (k, v) in attributes)
+        {
+            attrs[k] = v;
+        }
+
+        var body = new JsonObject
+        {
+            ["message"] = new JsonObject
+            {
+                ["attributes"] = attrs,
+                ["data"] = Convert.ToBase64String(data),
+                ["messageId"] = messageId ?? Guid.NewGuid().ToString("N"),
+                ["publishTime"] = "2026-11-27T10:00:01.000Z",
+            },
+            ["subscription"] = Subscription,
+        };
+        return new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+    }
+
+    public static JsonObject ObjectResource(string bucket, string objectName, long generation, long size) => new()
+    {
+        ["kind"] = "storage#object",
+        ["bucket"] = bucket,
+        ["name"] = objectName,
+        ["generation"] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["metageneration"] = "1",
+        ["contentType"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["timeCreated"] = "2026-11-27T10:00:00.000Z",
+        ["updated"] = "2026-11-27T10:00:00.000Z",
+    };
+
+    /// <summary>Eventarc's binary mode: ce-* headers and the object resource as the JSON body.</summary>
+    public static HttpRequestMessage CloudEventBinary(string bucket, string objectName, long generation, long size, string id)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            Content = new StringContent(ObjectResource(bucket, objectName, generation, size).ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("ce-id", id);
+        request.Headers.Add("ce-source", $"//storage.googleapis.com/projects/_/buckets/{bucket}");
+        request.Headers.Add("ce-subject", $"objects/{objectName}");
+        request.Headers.Add("ce-type", "google.cloud.storage.object.v1.finalized");
+        request.Headers.Add("ce-specversion", "1.0");
+        request.Headers.Add("ce-time", "2026-11-27T10:00:00.000Z");
+        return request;
+    }
+
+    /// <summary>Structured mode: the whole CloudEvent as one application/cloudevents+json document.</summary>
+    public static HttpRequestMessage CloudEventStructured(string bucket, string objectName, long generation, long size, string id)
+    {
+        var cloudEvent = new JsonObject
+        {
+            ["specversion"] = "1.0",
+            ["id"] = id,
+            ["source"] = $"//storage.googleapis.com/projects/_/buckets/{bucket}",
+            ["subject"] = $"objects/{objectName}",
+            ["type"] = "google.cloud.storage.object.v1.finalized",
+            ["time"] = "2026-11-27T10:00:00.000Z",
+            ["datacontenttype"] = "application/json",
+            ["data"] = ObjectResource(bucket, objectName, generation, size),
+        };
+        var content = new StringContent(cloudEvent.ToJsonString(), Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json") { CharSet = "utf-8" };
+        return new HttpRequestMessage(HttpMethod.Post, "/") { Content = content };
+    }
+}
