@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using Docx2Pdf;
+using Docx2Pdf.Diagnostics;
+using Docx2Pdf.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Docx2Pdf conversion pipeline: options, object store, LibreOffice converter and <see cref="IConversionPipeline"/>.</summary>
+public static class Docx2PdfServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Docx2Pdf, configured from the <c>Docx2Pdf</c> section of the host's <see cref="IConfiguration"/> when there is one.
+    /// Calling it again is harmless.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <returns>A builder adapter packages extend (for example with <c>AddPubSubPullConversion()</c>).</returns>
+    public static IDocx2PdfBuilder AddDocx2Pdf(this IServiceCollection services) =>
+        AddDocx2PdfCore(services, section: null, configure: null);
+
+    /// <summary>
+    /// Adds Docx2Pdf, configured from the <c>Docx2Pdf</c> section of the host's <see cref="IConfiguration"/> when there is one,
+    /// then by <paramref name="configure"/>. Calling it again is harmless.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets options in code; runs after configuration binding.</param>
+    /// <returns>A builder adapter packages extend.</returns>
+    public static IDocx2PdfBuilder AddDocx2Pdf(this IServiceCollection services, Action<Docx2PdfOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddDocx2PdfCore(services, section: null, configure);
+    }
+
+    /// <summary>Adds Docx2Pdf, configured from <paramref name="section"/> (for example <c>configuration.GetSection("Docx2Pdf")</c>). Calling it again is harmless.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The configuration section holding the <see cref="Docx2PdfOptions"/> keys and the <c>LibreOffice</c> and <c>Storage</c> subsections.</param>
+    /// <returns>A builder adapter packages extend.</returns>
+    public static IDocx2PdfBuilder AddDocx2Pdf(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddDocx2PdfCore(services, section, configure: null);
+    }
+
+    private static Docx2PdfBuilder AddDocx2PdfCore(IServiceCollection services, IConfiguration? section, Action<Docx2PdfOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<Docx2PdfOptions>();
+        if (section is null)
+        {
+            // Bound from the host's configuration at resolve time, once however often AddDocx2Pdf() is called.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Docx2PdfOptions>, HostConfigurationBinder>());
+        }
+        else
+        {
+            services.AddSingleton<IConfigureOptions<Docx2PdfOptions>>(new SectionBinder(section));
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<Docx2PdfOptions>, Docx2PdfOptionsDefaults>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Docx2PdfOptions>, Docx2PdfOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Docx2PdfOptions>, Docx2PdfOptionsRulesValidator>());
+        services.AddOptions<Docx2PdfOptions>().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
+
+        return new Docx2PdfBuilder(services);
+    }
+
+    /// <summary>Binds <c>Docx2Pdf</c> from the host's configuration, when the container has one.</summary>
+    private sealed class HostConfigurationBinder(IServiceProvider services) : IConfigureOptions<Docx2PdfOptions>
+    {
+        public void Configure(Docx2PdfOptions options)
+        {
+            if (services.GetService<IConfiguration>() is { } configuration)
+            {
+                Docx2PdfOptionsDefaults.Bind(configuration.GetSection(Docx2PdfOptions.SectionName), options);
+            }
+        }
+    }
+
+    private sealed class SectionBinder(IConfiguration section) : IConfigureOptions<Docx2PdfOptions>
+    {
+        public void Configure(Docx2PdfOptions options) => Docx2PdfOptionsDefaults.Bind(section, options);
+    }
+
+    private sealed class Docx2PdfBuilder(IServiceCollection services) : IDocx2PdfBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

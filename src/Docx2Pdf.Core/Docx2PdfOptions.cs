@@ -1,0 +1,112 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Docx2Pdf;
+
+/// <summary>
+/// What the conversion pipeline converts, where the PDFs and failure records go, and when it gives up.
+/// Bound from the configuration section <see cref="SectionName"/> (<c>Docx2Pdf</c>) and validated at start-up.
+/// </summary>
+public sealed class Docx2PdfOptions
+{
+    /// <summary>The configuration section these options are bound from: <c>Docx2Pdf</c>.</summary>
+    public const string SectionName = "Docx2Pdf";
+
+    /// <summary>
+    /// The bucket the PDFs and failure records are written to. Required: when it is not set, the <c>OUTPUT_BUCKET</c>
+    /// environment variable of Google's original Cloud Run sample is used; when neither is set, start-up fails.
+    /// It may be the bucket being watched: the pipeline never converts its own output.
+    /// The default value is <see langword="null"/>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:OutputBucket is required: set it (or the OUTPUT_BUCKET environment variable) to the bucket the PDFs are written to.")]
+    public string? OutputBucket { get; set; }
+
+    /// <summary>
+    /// Prepended to every output object name, for example <c>pdf/</c>. When the output bucket is also the watched
+    /// bucket, objects under this prefix are never converted. The default value is <c>""</c> (the PDF sits beside its source).
+    /// </summary>
+    public string OutputPrefix { get; set; } = "";
+
+    /// <summary>
+    /// Where, in the output bucket, failure records go: a document that can never be converted gets a small JSON record
+    /// at <c>FailurePrefix + object name + ".json"</c> explaining why it has no PDF. Must not be empty.
+    /// The default value is <c>docx2pdf-failures/</c>.
+    /// </summary>
+    public string FailurePrefix { get; set; } = "docx2pdf-failures/";
+
+    /// <summary>
+    /// The object name extensions that are converted, compared case-insensitively (<c>.docx</c> matches <c>Report.DOCX</c>).
+    /// Allowed: <c>.docx</c>, <c>.doc</c>, <c>.odt</c>, <c>.rtf</c>; the converter must have the same formats enabled.
+    /// The default value is <c>[".docx"]</c>.
+    /// </summary>
+    public IList<string> Extensions { get; set; } = [".docx"];
+
+    /// <summary>Objects larger than this many bytes are ignored (logged), never downloaded. The default value is 100 MiB.</summary>
+    [Range(1L, long.MaxValue, ErrorMessage = "Docx2Pdf:MaxDocumentBytes must be at least 1.")]
+    public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>
+    /// When an event's Pub/Sub delivery attempt reaches this number, a failure that could otherwise be retried becomes
+    /// permanent: a failure record is written and the message is acknowledged. Pub/Sub reports delivery attempts only when
+    /// the subscription has a dead-letter policy; <see cref="MaxRetryAge"/> bounds retries when it does not.
+    /// The default value is 5.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Docx2Pdf:MaxDeliveryAttempts must be at least 1.")]
+    public int MaxDeliveryAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// A failure that could otherwise be retried becomes permanent (recorded and acknowledged) when the event was published
+    /// longer ago than this, so nothing is retried forever, with or without a dead-letter policy.
+    /// The default value is 24 hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Docx2Pdf:MaxRetryAge must be between 1 second and 365 days.")]
+    public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The folder for the temporary copies of documents and PDFs while they are converted; each conversion works in a private
+    /// subfolder that is always removed. On Cloud Run this is memory. The default value is <c>docx2pdf-work</c> under
+    /// <see cref="Path.GetTempPath"/>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:WorkFolder must not be empty.")]
+    public string WorkFolder { get; set; } = Path.Combine(Path.GetTempPath(), "docx2pdf-work");
+
+    /// <summary>
+    /// Maps a source object name to its output object name in <see cref="OutputBucket"/>, replacing the default rule
+    /// (<see cref="OutputPrefix"/> + the name with its extension replaced by <c>.pdf</c>). Return <see langword="null"/> to skip
+    /// the object. The result must still be a valid object name (at most 1,024 UTF-8 bytes, no line breaks).
+    /// Not bindable from configuration. The default value is <see langword="null"/> (the default rule).
+    /// </summary>
+    public Func<string, string?>? OutputNameSelector { get; set; }
+
+    /// <summary>Which object store holds the documents and receives the PDFs (section <c>Docx2Pdf:Storage</c>).</summary>
+    [ValidateObjectMembers]
+    public Docx2PdfStorageOptions Storage { get; set; } = new();
+}
+
+/// <summary>Which object store the pipeline uses. Bound from <c>Docx2Pdf:Storage</c>.</summary>
+public sealed class Docx2PdfStorageOptions
+{
+    /// <summary>
+    /// The store. When not set: <see cref="StorageProvider.CloudStorage"/> if <c>STORAGE_EMULATOR_HOST</c>, <c>OUTPUT_BUCKET</c>
+    /// or Cloud Run's <c>K_SERVICE</c> is set in the environment, <see cref="StorageProvider.FileSystem"/> otherwise.
+    /// The default value is <see langword="null"/> (decided as above at start-up).
+    /// </summary>
+    public StorageProvider? Provider { get; set; }
+
+    /// <summary>
+    /// The root folder of the <see cref="StorageProvider.FileSystem"/> store: one subfolder per bucket.
+    /// The default value is <c>docx2pdf-data</c> under the current directory.
+    /// </summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:Storage:LocalRoot must not be empty.")]
+    public string LocalRoot { get; set; } = "docx2pdf-data";
+}
+
+/// <summary>The object stores Docx2Pdf can use.</summary>
+public enum StorageProvider
+{
+    /// <summary>A local folder with one subfolder per bucket and Cloud Storage semantics (generations, metadata, preconditions).</summary>
+    FileSystem,
+
+    /// <summary>Google Cloud Storage (or an emulator named by <c>STORAGE_EMULATOR_HOST</c>).</summary>
+    CloudStorage,
+}
