@@ -1,0 +1,200 @@
+using System.IO.Compression;
+using System.Text;
+using System.Xml;
+
+namespace Docx2Pdf.Conversion;
+
+/// <summary>What the pre-checks learned about an input that LibreOffice may see.</summary>
+/// <param name="FilterName">The import filter LibreOffice is forced to use.</param>
+/// <param name="Encrypted">An encrypted OOXML package (a CFB file holding EncryptedPackage).</param>
+/// <param name="EmbedsFonts">The document carries fonts, which stay active in the LibreOffice process afterwards.</param>
+/// <param name="ExternalReferences">Relationships that point outside the package (images, templates, OLE links).</param>
+internal sealed record DocumentFacts(string FilterName, bool Encrypted, bool EmbedsFonts, int ExternalReferences);
+
+/// <summary>
+/// Checks run before LibreOffice sees an input: format enabled, container real, zip-bomb limits, main part present,
+/// encryption and embedded fonts detected. Failures are <see cref="DocumentRejectedException"/>.
+/// </summary>
+internal static class DocumentInspector
+{
+    private static readonly byte[] CfbSignature = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    private static readonly byte[] ZipSignature = [0x50, 0x4B, 0x03, 0x04];
+    private static readonly byte[] EncryptedPackageName = Encoding.Unicode.GetBytes("EncryptedPackage");
+    private const long RatioCheckFloor = 1024 * 1024;
+
+    public static string FilterFor(InputFormat format) => format switch
+    {
+        InputFormat.Docx => "MS Word 2007 XML",
+        InputFormat.Doc => "MS Word 97",
+        InputFormat.Odt => "writer8",
+        InputFormat.Rtf => "Rich Text Format",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits)
+    {
+        if (!limits.EnabledFormats.Contains(options.Format))
+        {
+            throw new DocumentRejectedException(FailureKind.UnsupportedFormat, $"The input format {options.Format} is not enabled (see {LibreOfficeOptions.SectionName}:EnabledFormats).");
+        }
+
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is empty.");
+        }
+
+        Span<byte> head = stackalloc byte[8];
+        using (var f = File.OpenRead(path))
+        {
+            head = head[..f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+
+        var filter = FilterFor(options.Format);
+        var isCfb = head.StartsWith(CfbSignature);
+        switch (options.Format)
+        {
+            case InputFormat.Docx:
+                if (isCfb)
+                {
+                    if (!ContainsEncryptedPackage(path))
+                    {
+                        throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is an OLE compound file, not a .docx package (perhaps a Word 97-2003 .doc).");
+                    }
+
+                    if (options.Password is null)
+                    {
+                        throw new DocumentRejectedException(FailureKind.PasswordProtected, "The document is password-protected and no password was supplied.");
+                    }
+
+                    return new DocumentFacts(filter, Encrypted: true, EmbedsFonts: false, ExternalReferences: 0);
+                }
+
+                return InspectPackage(path, head, limits, filter, "word/document.xml");
+            case InputFormat.Odt:
+                return InspectPackage(path, head, limits, filter, "content.xml");
+            case InputFormat.Doc:
+                return isCfb
+                    ? new DocumentFacts(filter, Encrypted: false, EmbedsFonts: false, ExternalReferences: 0)
+                    : throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a Word 97-2003 (OLE compound) file.");
+            case InputFormat.Rtf:
+                return head.StartsWith("{\\rtf"u8)
+                    ? new DocumentFacts(filter, Encrypted: false, EmbedsFonts: false, ExternalReferences: 0)
+                    : throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not an RTF file.");
+            default:
+                throw new DocumentRejectedException(FailureKind.UnsupportedFormat, $"The input format {options.Format} is not supported.");
+        }
+    }
+
+    private static bool ContainsEncryptedPackage(string path)
+    {
+        // The CFB directory stores stream names in UTF-16LE; an encrypted OOXML file has an "EncryptedPackage" stream.
+        var bytes = File.ReadAllBytes(path);
+        return bytes.AsSpan().IndexOf(EncryptedPackageName) >= 0;
+    }
+
+    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart)
+    {
+        if (!head.StartsWith(ZipSignature))
+        {
+            throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a ZIP package.");
+        }
+
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entries = zip.Entries;
+            if (entries.Count > limits.MaxZipEntries)
+            {
+                throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has {entries.Count} entries, more than {LibreOfficeOptions.SectionName}:MaxZipEntries ({limits.MaxZipEntries}).");
+            }
+
+            long total = 0;
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var embedsFonts = false;
+            var external = 0;
+            foreach (var e in entries)
+            {
+                total += e.Length;
+                if (total > limits.MaxUncompressedBytes)
+                {
+                    throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package expands to more than {LibreOfficeOptions.SectionName}:MaxUncompressedBytes ({limits.MaxUncompressedBytes} bytes).");
+                }
+
+                if (e.Length > RatioCheckFloor && e.Length > (long)limits.MaxCompressionRatio * Math.Max(1, e.CompressedLength))
+                {
+                    throw new DocumentRejectedException(FailureKind.InvalidDocument, $"A package entry is compressed more than {LibreOfficeOptions.SectionName}:MaxCompressionRatio ({limits.MaxCompressionRatio}:1) allows.");
+                }
+
+                names.Add(e.FullName);
+                if (e.FullName.StartsWith("word/fonts/", StringComparison.OrdinalIgnoreCase) ||
+                    e.FullName.EndsWith(".odttf", StringComparison.OrdinalIgnoreCase) ||
+                    e.FullName.StartsWith("Fonts/", StringComparison.Ordinal))
+                {
+                    embedsFonts = true;
+                }
+            }
+
+            var mainPart = defaultMainPart;
+            foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase) && e.Length < 16 * 1024 * 1024))
+            {
+                foreach (var (type, target, isExternal) in ReadRelationships(e))
+                {
+                    if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
+                    {
+                        external++;
+                    }
+
+                    if (type.EndsWith("/font", StringComparison.Ordinal) || type.Contains("/embeddedFont", StringComparison.OrdinalIgnoreCase))
+                    {
+                        embedsFonts = true;
+                    }
+
+                    if (!isExternal && e.FullName.Equals("_rels/.rels", StringComparison.OrdinalIgnoreCase) && type.EndsWith("/officeDocument", StringComparison.Ordinal))
+                    {
+                        mainPart = target.TrimStart('/');
+                    }
+                }
+            }
+
+            if (!names.Contains(mainPart) && !names.Contains(defaultMainPart))
+            {
+                throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has no main document part ({defaultMainPart}).");
+            }
+
+            return new DocumentFacts(filter, Encrypted: false, embedsFonts, external);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a readable ZIP package.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a readable ZIP package.", ex);
+        }
+    }
+
+    private static List<(string Type, string Target, bool External)> ReadRelationships(ZipArchiveEntry entry)
+    {
+        var result = new List<(string, string, bool)>();
+        try
+        {
+            using var s = entry.Open();
+            using var reader = XmlReader.Create(s, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, CloseInput = false });
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Relationship")
+                {
+                    result.Add((reader.GetAttribute("Type") ?? string.Empty, reader.GetAttribute("Target") ?? string.Empty,
+                        string.Equals(reader.GetAttribute("TargetMode"), "External", StringComparison.OrdinalIgnoreCase)));
+                }
+            }
+        }
+        catch (XmlException)
+        {
+            // A broken .rels is LibreOffice's to judge; it only matters here for facts we log.
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,73 @@
+namespace Docx2Pdf.Conversion;
+
+/// <summary>
+/// Settings of <see cref="LibreOfficeConverter"/>, bound from the configuration section <see cref="SectionName"/>
+/// (<c>Docx2Pdf:LibreOffice</c>) and validated at start-up.
+/// </summary>
+public sealed class LibreOfficeOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "Docx2Pdf:LibreOffice";
+
+    /// <summary>Number of warm LibreOffice instances, which is also the number of conversions that run at once.
+    /// The default value is <see cref="Environment.ProcessorCount"/>.</summary>
+    public int PoolSize { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How many calls may wait for a free instance; one more is turned away at once with
+    /// <see cref="ConverterBusyException"/>. Zero means no waiting. The default value is 32.</summary>
+    public int QueueLength { get; set; } = 32;
+
+    /// <summary>How long a call waits for a free instance before it fails with <see cref="ConverterBusyException"/>.
+    /// The default value is 30 seconds.</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long LibreOffice may spend loading and exporting one document before its instance is killed and
+    /// the call fails with <see cref="ConversionTimeoutException"/>. The default value is 60 seconds.</summary>
+    public TimeSpan ConversionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long an instance may take to start and accept UNO connections. The default value is 30 seconds.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An instance is restarted after this many conversions (its memory grows and is not returned).
+    /// The default value is 200.</summary>
+    public int MaxConversionsPerInstance { get; set; } = 200;
+
+    /// <summary>An instance is restarted after a conversion that leaves its resident memory (VmRSS of
+    /// <c>soffice.bin</c>) above this many mebibytes. The default value is 1024.</summary>
+    public int MaxInstanceMemoryMegabytes { get; set; } = 1024;
+
+    /// <summary>Folder for profiles, per-instance temporary folders and per-conversion files; a private sub-folder
+    /// is created in it and removed on dispose. The default value is <c>docx2pdf</c> under <see cref="Path.GetTempPath"/>.</summary>
+    public string WorkFolder { get; set; } = Path.Combine(Path.GetTempPath(), "docx2pdf");
+
+    /// <summary>Path of <c>soffice.bin</c> or of the <c>soffice</c> launcher (its <c>soffice.bin</c> beside it is used).
+    /// The default value is <see langword="null"/>: found under <c>/usr/lib/libreoffice/program</c>, <c>/opt/libreoffice*/program</c> or on <c>PATH</c>.</summary>
+    public string? SofficePath { get; set; }
+
+    /// <summary>The Python interpreter that has the <c>uno</c> module (Debian's <c>python3-uno</c>).
+    /// The default value is <c>/usr/bin/python3</c>; a pyenv or virtualenv <c>python3</c> usually lacks <c>uno</c>.</summary>
+    public string PythonPath { get; set; } = "/usr/bin/python3";
+
+    /// <summary>Input formats accepted; others fail with <see cref="FailureKind.UnsupportedFormat"/>.
+    /// The default value is only <see cref="InputFormat.Docx"/> (configuration adds to it).</summary>
+    public IList<InputFormat> EnabledFormats { get; } = [InputFormat.Docx];
+
+    /// <summary>Largest accepted input, in bytes; larger fails with <see cref="FailureKind.DocumentTooLarge"/>.
+    /// The default value is 104857600 (100 MiB).</summary>
+    public long MaxInputBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>Zip-bomb limit: largest total uncompressed size of a ZIP-based input, in bytes.
+    /// The default value is 1073741824 (1 GiB).</summary>
+    public long MaxUncompressedBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Zip-bomb limit: most entries in a ZIP-based input. The default value is 10000.</summary>
+    public int MaxZipEntries { get; set; } = 10_000;
+
+    /// <summary>Zip-bomb limit: highest uncompressed/compressed ratio of one entry larger than 1 MiB.
+    /// The default value is 200.</summary>
+    public int MaxCompressionRatio { get; set; } = 200;
+
+    /// <summary>Cold mode: no warm pool; every conversion starts a LibreOffice instance on a prepared profile and
+    /// ends it afterwards (slower, for comparison or very low traffic). The default value is <see langword="false"/>.</summary>
+    public bool ColdMode { get; set; }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Docx2Pdf;
+
+/// <summary>Conversion log events, ids 100-199. Never logs document content or passwords.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "LibreOffice {Version} ({SofficeBin}) ready; profile prepared in {ElapsedMs:0} ms")]
+    internal static partial void Prepared(ILogger logger, string version, string sofficeBin, double elapsedMs);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "LibreOffice instance {Slot} started (soffice.bin pid {Pid}) in {ElapsedMs:0} ms")]
+    internal static partial void InstanceStarted(ILogger logger, int slot, int pid, double elapsedMs);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "LibreOffice instance {Slot} could not start")]
+    internal static partial void InstanceStartFailed(ILogger logger, int slot, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "LibreOffice instance {Slot} recycled ({Reason}) after {Conversions} conversions")]
+    internal static partial void InstanceRecycled(ILogger logger, int slot, string reason, int conversions);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "LibreOffice instance {Slot} stopped (soffice.bin pid {Pid})")]
+    internal static partial void InstanceStopped(ILogger logger, int slot, int pid);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "LibreOffice instance {Slot} crashed: {Detail}")]
+    internal static partial void InstanceCrashed(ILogger logger, int slot, string detail);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Conversion on LibreOffice instance {Slot} exceeded {TimeoutSeconds} s; instance killed")]
+    internal static partial void ConversionTimedOut(ILogger logger, int slot, double timeoutSeconds);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Document rejected before conversion ({Kind}): {Reason}")]
+    internal static partial void Rejected(ILogger logger, string kind, string reason);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "LibreOffice could not convert the document ({Phase}): {Detail}")]
+    internal static partial void EngineRejected(ILogger logger, string phase, string detail);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Converter busy: {Reason}")]
+    internal static partial void Busy(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Converted to a PDF of {Bytes} bytes: engine {EngineMs:0.0} ms, total {TotalMs:0.0} ms")]
+    internal static partial void Converted(ILogger logger, long bytes, double engineMs, double totalMs);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "Document has {Count} external references; LibreOffice does not follow them (untrusted referer)")]
+    internal static partial void ExternalReferences(ILogger logger, int count);
+}
