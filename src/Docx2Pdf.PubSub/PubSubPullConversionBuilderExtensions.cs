@@ -12,12 +12,25 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PubSubPullConversionBuilderExtensions
 {
     /// <summary>
+    /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from the <c>Docx2Pdf:PubSub</c>
+    /// section of the host's <see cref="IConfiguration"/>. See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder.Services);
+        return builder;
+    }
+
+    /// <summary>
     /// Pulls Cloud Storage notifications from a Pub/Sub subscription and converts each through the conversion
     /// pipeline, acknowledging or retrying as its outcome says. Also registers the health check
     /// <c>docx2pdf-pubsub-pull</c>. Calling it again only adds configuration.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
-    /// <param name="configure">Sets the options; at least <see cref="PubSubPullOptions.Subscription"/>.</param>
+    /// <param name="configure">Sets the options, after the host configuration's <c>Docx2Pdf:PubSub</c> section was bound; at least <see cref="PubSubPullOptions.Subscription"/>.</param>
     /// <returns>The builder, for chaining.</returns>
     public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder, Action<PubSubPullOptions> configure)
     {
@@ -54,6 +67,9 @@ public static class PubSubPullConversionBuilderExtensions
 
         services.AddSingleton<PubSubPullMarker>();
         services.AddOptions<PubSubPullOptions>().ValidateOnStart();
+
+        // The host's configuration first (when there is one); code and explicit sections are applied after it.
+        services.AddSingleton<IConfigureOptions<PubSubPullOptions>, HostConfigurationBinder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPullOptions>, PubSubPullOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PullHealth>();
@@ -82,4 +98,15 @@ public static class PubSubPullConversionBuilderExtensions
     }
 
     private sealed class PubSubPullMarker;
+
+    private sealed class HostConfigurationBinder(IServiceProvider services) : IConfigureOptions<PubSubPullOptions>
+    {
+        public void Configure(PubSubPullOptions options)
+        {
+            if (services.GetService<IConfiguration>() is { } configuration)
+            {
+                configuration.GetSection(PubSubPullOptions.SectionName).Bind(options);
+            }
+        }
+    }
 }
