@@ -18,8 +18,8 @@ namespace Docx2Pdf.PubSub.Tests;
 /// </summary>
 internal sealed class PullTestEnvironment : IAsyncDisposable
 {
-    public const string InputBucket = "in";
-    public const string OutputBucket = "out";
+    public const string InputBucket = "docs-in";
+    public const string OutputBucket = "pdfs-out";
     public const string TopicName = "documents";
     public const string SubscriptionName = "documents-pull";
 
