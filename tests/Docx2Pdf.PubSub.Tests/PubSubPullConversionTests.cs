@@ -23,7 +23,8 @@ public sealed class PubSubPullConversionTests
         await PullTestEnvironment.WaitUntilAsync(
             () => names.All(n => env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(n)) > 0),
             Patience,
-            "30 PDFs");
+            "30 PDFs",
+            host);
         await host.StopAsync();
 
         foreach (var name in names)
@@ -46,7 +47,7 @@ public sealed class PubSubPullConversionTests
 
         // AckDeadline 10 s: without lease extensions the message would be redelivered twice during the 25 s conversion.
         var host = await env.StartHostAsync(poolSize: 1, converterDelay: TimeSpan.FromSeconds(25), configure: o => o.MaxConcurrentConversions = 2);
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "slow.pdf") > 0, Patience, "the slow PDF");
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "slow.pdf") > 0, Patience, "the slow PDF", host);
         await host.StopAsync();
 
         host.Converter.Started.Should().Be(1, "the lease kept the message from being delivered again while it converted");
@@ -62,7 +63,7 @@ public sealed class PubSubPullConversionTests
         await env.AddDocumentAsync("broken.docx", "poi/truncated62886.docx");
 
         var host = await env.StartHostAsync();
-        await PullTestEnvironment.WaitUntilAsync(() => !host.Pipeline.Processed.IsEmpty, Patience, "the broken document processed");
+        await PullTestEnvironment.WaitUntilAsync(() => !host.Pipeline.Processed.IsEmpty, Patience, "the broken document processed", host);
         await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2011), TimeSpan.FromSeconds(30), "the acknowledgement");
         await host.StopAsync();
 
@@ -82,7 +83,7 @@ public sealed class PubSubPullConversionTests
         env.Store.FailNextDownloads(1);
 
         var host = await env.StartHostAsync();
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "flaky.pdf") > 0, Patience, "the PDF after the fault");
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "flaky.pdf") > 0, Patience, "the PDF after the fault", host);
         await host.StopAsync();
 
         var processed = host.Pipeline.Processed.ToList();
@@ -132,7 +133,7 @@ public sealed class PubSubPullConversionTests
         await using var env = await PullTestEnvironment.StartAsync(ackDeadlineSeconds: 10);
         var host = await env.StartHostAsync();
         await env.AddDocumentAsync("before.docx");
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "before.pdf") > 0, Patience, "the PDF before the outage");
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "before.pdf") > 0, Patience, "the PDF before the outage", host);
 
         env.Emulator.Stop();
         await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2002), TimeSpan.FromSeconds(90), "a failed pull logged");
@@ -142,7 +143,7 @@ public sealed class PubSubPullConversionTests
         await env.Emulator.StartAgainAsync();
         await env.CreateSubscriptionAsync();
         await env.AddDocumentAsync("after.docx");
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "after.pdf") > 0, Patience, "the PDF after the outage");
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "after.pdf") > 0, Patience, "the PDF after the outage", host);
 
         host.Logged(2004).Should().BeTrue("the recovery is logged");
         host.Host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested.Should().BeFalse("the outage never stopped the host");

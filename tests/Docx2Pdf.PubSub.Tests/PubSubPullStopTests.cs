@@ -20,7 +20,7 @@ public sealed class PubSubPullStopTests
         // First host: every conversion takes 60 s, and the host gets 2 s to stop. It holds 3 messages (pool 1 + 2):
         // one converting (cancelled at the shutdown timeout), two waiting (handed back at once).
         var first = await env.StartHostAsync(poolSize: 1, converterDelay: TimeSpan.FromSeconds(60), shutdownTimeout: TimeSpan.FromSeconds(2));
-        await PullTestEnvironment.WaitUntilAsync(() => first.Converter.Started == 1 && first.Subscriber.HeldCount == 3, Patience, "one conversion running, two waiting");
+        await PullTestEnvironment.WaitUntilAsync(() => first.Converter.Started == 1 && first.Subscriber.HeldCount == 3, Patience, "one conversion running, two waiting", first);
         await first.StopAsync();
 
         first.Logged(2030).Should().BeTrue("the messages that had not started were handed back");
@@ -33,7 +33,8 @@ public sealed class PubSubPullStopTests
         await PullTestEnvironment.WaitUntilAsync(
             () => names.All(n => env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(n)) > 0),
             Patience,
-            "every PDF from the second host");
+            "every PDF from the second host",
+            second);
         await second.StopAsync();
 
         foreach (var name in names)
@@ -59,7 +60,9 @@ public sealed class PubSubPullStopTests
         await PullTestEnvironment.WaitUntilAsync(
             () => names.All(n => env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(n)) > 0),
             Patience,
-            "12 PDFs from two hosts");
+            "12 PDFs from two hosts",
+            a,
+            b);
         await Task.WhenAll(a.StopAsync(), b.StopAsync());
 
         foreach (var name in names)

@@ -81,6 +81,8 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(20));
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddFakeLogging();
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         builder.Services
             .AddDocx2Pdf(o => o.OutputBucket = OutputBucket)
@@ -114,14 +116,15 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PullHost[] hosts)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}");
+                var state = string.Join(Environment.NewLine, hosts.Select(h => h.Describe()));
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}{Environment.NewLine}{state}");
             }
 
             await Task.Delay(200);
@@ -188,4 +191,12 @@ internal sealed class PullHost(IHost host)
     public Task<HealthReport> CheckHealthAsync() => Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 
     public Task StopAsync() => Host.StopAsync();
+
+    /// <summary>State and the last log lines, for failure messages.</summary>
+    public string Describe()
+    {
+        var logs = Logs.GetSnapshot();
+        var tail = logs.Skip(Math.Max(0, logs.Count - 40)).Select(r => $"  [{r.Level} {r.Id.Id} {r.Category}] {r.Message} {r.Exception?.GetType().Name} {r.Exception?.Message}");
+        return $"host: held {Subscriber.HeldCount}, max held {Subscriber.MaxHeldObserved}, conversions started {Converter.Started}, processed {Pipeline.Processed.Count}{Environment.NewLine}{string.Join(Environment.NewLine, tail)}";
+    }
 }

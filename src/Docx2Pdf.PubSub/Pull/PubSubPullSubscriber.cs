@@ -159,8 +159,13 @@ internal sealed class PubSubPullSubscriber : BackgroundService
 
                 _health.Succeeded();
                 var taken = Math.Min(received.Count, free);
-                _slots.Release(free - taken);
+                var unused = free - taken;
                 free = 0;
+                if (unused > 0)
+                {
+                    _slots.Release(unused);
+                }
+
                 if (taken == 0)
                 {
                     await Task.Delay(idle, _time, stoppingToken).ConfigureAwait(false);
