@@ -26,7 +26,7 @@ public sealed class PubSubPullStopTests
         first.Logged(2030).Should().BeTrue("the messages that had not started were handed back");
         first.Logged(2031).Should().BeTrue("the conversion still running at the shutdown timeout was cancelled and handed back");
         first.Subscriber.HeldCount.Should().Be(0);
-        env.Store.Writes.Should().BeEmpty();
+        env.Store.WritesIn(PullTestEnvironment.OutputBucket).Should().BeEmpty("the first host converted nothing within its 2 s");
 
         // Handed back, not left to expire: the second host gets them well before the 30 s ack deadline.
         var second = await env.StartHostAsync(poolSize: 1);
@@ -70,7 +70,7 @@ public sealed class PubSubPullStopTests
             env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(name)).Should().Be(1, $"{name} is in the output exactly once");
         }
 
-        env.Store.Writes.Should().HaveCount(12);
+        env.Store.WritesIn(PullTestEnvironment.OutputBucket).Should().HaveCount(12);
         a.Pipeline.Processed.Concat(b.Pipeline.Processed).Count(p => p.Outcome.Status == ConversionStatus.Converted).Should().Be(12);
         await env.AssertDrainedAsync();
     }

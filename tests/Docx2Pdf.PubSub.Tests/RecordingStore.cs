@@ -17,6 +17,9 @@ internal sealed class RecordingStore(IObjectStore inner) : IObjectStore
 
     public void FailNextDownloads(int count) => Volatile.Write(ref _downloadFaultsLeft, count);
 
+    public IReadOnlyDictionary<string, int> WritesIn(string bucket) =>
+        Writes.Where(w => w.Key.StartsWith(bucket + "/", StringComparison.Ordinal)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+
     public int WritesOf(string bucket, string name) => Writes.TryGetValue($"{bucket}/{name}", out var n) ? n : 0;
 
     public Task<ObjectInfo?> GetInfoAsync(string bucket, string objectName, CancellationToken cancellationToken = default) =>
