@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Docx2Pdf;
@@ -42,7 +43,6 @@ public sealed class Docx2PdfOptions
     public IList<string> Extensions { get; set; } = [".docx"];
 
     /// <summary>Objects larger than this many bytes are ignored (logged), never downloaded. The default value is 100 MiB.</summary>
-    [Range(1L, long.MaxValue, ErrorMessage = "Docx2Pdf:MaxDocumentBytes must be at least 1.")]
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>
@@ -51,7 +51,6 @@ public sealed class Docx2PdfOptions
     /// the subscription has a dead-letter policy; <see cref="MaxRetryAge"/> bounds retries when it does not.
     /// The default value is 5.
     /// </summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Docx2Pdf:MaxDeliveryAttempts must be at least 1.")]
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
@@ -59,7 +58,6 @@ public sealed class Docx2PdfOptions
     /// longer ago than this, so nothing is retried forever, with or without a dead-letter policy.
     /// The default value is 24 hours.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Docx2Pdf:MaxRetryAge must be between 1 second and 365 days.")]
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
@@ -87,8 +85,9 @@ public sealed class Docx2PdfOptions
 public sealed class Docx2PdfStorageOptions
 {
     /// <summary>
-    /// The store. When not set: <see cref="StorageProvider.CloudStorage"/> if <c>STORAGE_EMULATOR_HOST</c>, <c>OUTPUT_BUCKET</c>
-    /// or Cloud Run's <c>K_SERVICE</c> is set in the environment, <see cref="StorageProvider.FileSystem"/> otherwise.
+    /// The store. When not set: <see cref="StorageProvider.CloudStorage"/> if <see cref="CloudStorage"/> has a base address or
+    /// <c>STORAGE_EMULATOR_HOST</c>, <c>OUTPUT_BUCKET</c> or Cloud Run's <c>K_SERVICE</c> is set in the environment,
+    /// <see cref="StorageProvider.FileSystem"/> otherwise.
     /// The default value is <see langword="null"/> (decided as above at start-up).
     /// </summary>
     public StorageProvider? Provider { get; set; }
@@ -99,6 +98,14 @@ public sealed class Docx2PdfStorageOptions
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:Storage:LocalRoot must not be empty.")]
     public string LocalRoot { get; set; } = "docx2pdf-data";
+
+    /// <summary>
+    /// Settings of the <see cref="StorageProvider.CloudStorage"/> store (section <c>Docx2Pdf:Storage:CloudStorage</c>): endpoint,
+    /// upload chunk size, retries. The default value uses Google's endpoint with Application Default Credentials, or the
+    /// emulator named by <c>STORAGE_EMULATOR_HOST</c>.
+    /// </summary>
+    [ValidateObjectMembers]
+    public GcsObjectStoreOptions CloudStorage { get; set; } = new();
 }
 
 /// <summary>The object stores Docx2Pdf can use.</summary>

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 using System.Xml;
 
@@ -70,9 +71,9 @@ internal static class DocumentInspector
                     return new DocumentFacts(filter, Encrypted: true, EmbedsFonts: false, ExternalReferences: 0);
                 }
 
-                return InspectPackage(path, head, limits, filter, "word/document.xml");
+                return InspectPackage(path, head, limits, filter, "word/document.xml", requireContentTypes: true);
             case InputFormat.Odt:
-                return InspectPackage(path, head, limits, filter, "content.xml");
+                return InspectPackage(path, head, limits, filter, "content.xml", requireContentTypes: false);
             case InputFormat.Doc:
                 return isCfb
                     ? new DocumentFacts(filter, Encrypted: false, EmbedsFonts: false, ExternalReferences: 0)
@@ -93,7 +94,7 @@ internal static class DocumentInspector
         return bytes.AsSpan().IndexOf(EncryptedPackageName) >= 0;
     }
 
-    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart)
+    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart, bool requireContentTypes)
     {
         if (!head.StartsWith(ZipSignature))
         {
@@ -135,10 +136,9 @@ internal static class DocumentInspector
                 }
             }
 
-            var mainPart = defaultMainPart;
             foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase) && e.Length < 16 * 1024 * 1024))
             {
-                foreach (var (type, target, isExternal) in ReadRelationships(e))
+                foreach (var (type, isExternal) in ReadRelationships(e))
                 {
                     if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
                     {
@@ -149,17 +149,38 @@ internal static class DocumentInspector
                     {
                         embedsFonts = true;
                     }
-
-                    if (!isExternal && e.FullName.Equals("_rels/.rels", StringComparison.OrdinalIgnoreCase) && type.EndsWith("/officeDocument", StringComparison.Ordinal))
-                    {
-                        mainPart = target.TrimStart('/');
-                    }
                 }
             }
 
-            if (!names.Contains(mainPart) && !names.Contains(defaultMainPart))
+            if (!names.Contains(defaultMainPart) || (requireContentTypes && !names.Contains("[Content_Types].xml")))
             {
-                throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has no main document part ({defaultMainPart}).");
+                throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has no main document part ({defaultMainPart}) or no content types.");
+            }
+
+            // Decompress everything once: counts the real expanded size (declared sizes can lie) and lets the
+            // ZIP reader reject corrupt data (bad CRC, broken deflate) before LibreOffice sees it.
+            var buffer = new byte[81920];
+            long expanded = 0;
+            foreach (var e in entries)
+            {
+                using var s = e.Open();
+                var crc = new Crc32();
+                int read;
+                while ((read = s.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    expanded += read;
+                    if (expanded > limits.MaxUncompressedBytes)
+                    {
+                        throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package expands to more than {LibreOfficeOptions.SectionName}:MaxUncompressedBytes ({limits.MaxUncompressedBytes} bytes).");
+                    }
+
+                    crc.Append(buffer.AsSpan(0, read));
+                }
+
+                if (crc.GetCurrentHashAsUInt32() != e.Crc32)
+                {
+                    throw new DocumentRejectedException(FailureKind.InvalidDocument, "A package entry is corrupt (CRC-32 mismatch).");
+                }
             }
 
             return new DocumentFacts(filter, Encrypted: false, embedsFonts, external);
@@ -174,9 +195,9 @@ internal static class DocumentInspector
         }
     }
 
-    private static List<(string Type, string Target, bool External)> ReadRelationships(ZipArchiveEntry entry)
+    private static List<(string Type, bool External)> ReadRelationships(ZipArchiveEntry entry)
     {
-        var result = new List<(string, string, bool)>();
+        var result = new List<(string, bool)>();
         try
         {
             using var s = entry.Open();
@@ -185,7 +206,7 @@ internal static class DocumentInspector
             {
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Relationship")
                 {
-                    result.Add((reader.GetAttribute("Type") ?? string.Empty, reader.GetAttribute("Target") ?? string.Empty,
+                    result.Add((reader.GetAttribute("Type") ?? string.Empty,
                         string.Equals(reader.GetAttribute("TargetMode"), "External", StringComparison.OrdinalIgnoreCase)));
                 }
             }

@@ -12,7 +12,7 @@ namespace Docx2Pdf.Conversion;
 /// instance). Checks inputs before LibreOffice sees them, bounds the wait queue, kills and replaces instances that
 /// time out, crash, grow too large or converted a document that embeds fonts, and leaves no process or file behind.
 /// </summary>
-public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable
+public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable, IDisposable
 {
     private const string HelperResource = "Docx2Pdf.Conversion.docx2pdf_uno_helper.py";
 
@@ -554,6 +554,9 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable
         OfficeInstance.DeleteDirectory(_root);
         _prepareLock.Dispose();
     }
+
+    /// <summary>Synchronous <see cref="DisposeAsync"/>, for containers disposed synchronously; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private sealed class Slot(int index)
     {

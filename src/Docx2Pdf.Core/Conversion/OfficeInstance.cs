@@ -311,7 +311,8 @@ internal sealed class OfficeInstance : IAsyncDisposable
     {
         var uid = GetUid();
 #pragma warning disable CA5351 // Not security: MD5 is how LibreOffice names its per-profile IPC pipe.
-        var ipcHash = Convert.ToHexStringLower(MD5.HashData(Encoding.Unicode.GetBytes(_profileUrl)));
+        // LibreOffice writes each byte in hex without a leading zero.
+        var ipcHash = string.Concat(MD5.HashData(Encoding.Unicode.GetBytes(_profileUrl)).Select(b => b.ToString("x", CultureInfo.InvariantCulture)));
 #pragma warning restore CA5351
         foreach (var name in new[] { $"OSL_PIPE_{uid}_{_pipeName}", $"OSL_PIPE_{uid}_SingleOfficeIPC_{ipcHash}" })
         {

@@ -32,7 +32,9 @@ internal sealed class Docx2PdfOptionsDefaults : IPostConfigureOptions<Docx2PdfOp
 
         if (options.Storage is not null)
         {
-            options.Storage.Provider ??= ResolveProvider(_environment);
+            options.Storage.Provider ??= options.Storage.CloudStorage?.BaseUri is not null
+                ? StorageProvider.CloudStorage
+                : ResolveProvider(_environment);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Docx2Pdf;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,22 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
             }
         }
 
+        // Ranges live here rather than in [Range]: the generated validator words its own message, without the setting's path.
+        if (options.MaxDocumentBytes < 1)
+        {
+            builder.AddError("Docx2Pdf:MaxDocumentBytes must be at least 1.");
+        }
+
+        if (options.MaxDeliveryAttempts < 1)
+        {
+            builder.AddError("Docx2Pdf:MaxDeliveryAttempts must be at least 1.");
+        }
+
+        if (options.MaxRetryAge <= TimeSpan.Zero)
+        {
+            builder.AddError("Docx2Pdf:MaxRetryAge must be positive, for example 1.00:00:00 (one day).");
+        }
+
         if (string.IsNullOrEmpty(options.FailurePrefix))
         {
             builder.AddError("Docx2Pdf:FailurePrefix must not be empty: failure records need a place of their own, for example docx2pdf-failures/.");
@@ -54,6 +71,19 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
         if (options.Storage is null)
         {
             builder.AddError("Docx2Pdf:Storage must not be null.");
+        }
+        else if (options.Storage.CloudStorage is null)
+        {
+            builder.AddError("Docx2Pdf:Storage:CloudStorage must not be null.");
+        }
+        else if (options.Storage.Provider == StorageProvider.CloudStorage)
+        {
+            // The store's own cross-field rules, reported under this library's setting path.
+            var result = new GcsObjectStoreOptionsRulesValidator().Validate(name, options.Storage.CloudStorage);
+            foreach (var failure in result.Failures ?? [])
+            {
+                builder.AddError(failure.Replace("GcsObjectStoreOptions.", "Docx2Pdf:Storage:CloudStorage:", StringComparison.Ordinal));
+            }
         }
 
         return builder.Build();

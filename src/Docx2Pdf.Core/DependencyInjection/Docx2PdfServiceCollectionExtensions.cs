@@ -1,9 +1,13 @@
 using System.Diagnostics.Metrics;
 using Docx2Pdf;
+using Docx2Pdf.Conversion;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -52,10 +56,13 @@ public static class Docx2PdfServiceCollectionExtensions
         {
             // Bound from the host's configuration at resolve time, once however often AddDocx2Pdf() is called.
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Docx2PdfOptions>, HostConfigurationBinder>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<LibreOfficeOptions>, HostLibreOfficeBinder>());
+            services.AddLibreOfficeConverter();
         }
         else
         {
             services.AddSingleton<IConfigureOptions<Docx2PdfOptions>>(new SectionBinder(section));
+            services.AddLibreOfficeConverter(section.GetSection(LibreOfficeSubsection));
         }
 
         if (configure is not null)
@@ -72,7 +79,69 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
 
+        // The converter accepts every format the pipeline is told to convert.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, EnableFormatsOfExtensions>());
+
+        // The local-folder store's root comes from Docx2Pdf:Storage:LocalRoot unless its own options set one.
+        services.AddOptions<FileSystemObjectStoreOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FileSystemObjectStoreOptions>, FileSystemRootFromDocx2PdfOptions>());
+        services.TryAddSingleton<IObjectStore>(CreateObjectStore);
+
         return new Docx2PdfBuilder(services);
+    }
+
+    private const string LibreOfficeSubsection = "LibreOffice";
+
+    private static IObjectStore CreateObjectStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        return options.Storage.Provider switch
+        {
+            StorageProvider.CloudStorage => new GcsObjectStore(
+                Options.Options.Create(options.Storage.CloudStorage),
+                services.GetRequiredService<TimeProvider>(),
+                LoggerOf<GcsObjectStore>(services)),
+            _ => new FileSystemObjectStore(
+                services.GetRequiredService<IOptions<FileSystemObjectStoreOptions>>(),
+                services.GetRequiredService<TimeProvider>(),
+                LoggerOf<FileSystemObjectStore>(services)),
+        };
+    }
+
+    private static ILogger<T> LoggerOf<T>(IServiceProvider services) =>
+        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
+
+    private sealed class FileSystemRootFromDocx2PdfOptions(IOptions<Docx2PdfOptions> docx2Pdf) : IConfigureOptions<FileSystemObjectStoreOptions>
+    {
+        public void Configure(FileSystemObjectStoreOptions options)
+        {
+            if (string.IsNullOrEmpty(options.RootPath))
+            {
+                options.RootPath = docx2Pdf.Value.Storage.LocalRoot;
+            }
+        }
+    }
+
+    private sealed class EnableFormatsOfExtensions(IOptions<Docx2PdfOptions> docx2Pdf) : IPostConfigureOptions<LibreOfficeOptions>
+    {
+        public void PostConfigure(string? name, LibreOfficeOptions options)
+        {
+            foreach (var extension in docx2Pdf.Value.Extensions)
+            {
+                var format = ConversionPipeline.FormatOf(extension);
+                if (!options.EnabledFormats.Contains(format))
+                {
+                    options.EnabledFormats.Add(format);
+                }
+            }
+        }
+    }
+
+    /// <summary>Binds <c>Docx2Pdf:LibreOffice</c> from the host's configuration, when the container has one.</summary>
+    private sealed class HostLibreOfficeBinder(IServiceProvider services) : IConfigureOptions<LibreOfficeOptions>
+    {
+        public void Configure(LibreOfficeOptions options) =>
+            services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName).Bind(options);
     }
 
     /// <summary>Binds <c>Docx2Pdf</c> from the host's configuration, when the container has one.</summary>

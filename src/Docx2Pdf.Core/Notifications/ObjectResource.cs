@@ -9,7 +9,7 @@ namespace Docx2Pdf.Notifications;
 internal sealed record ObjectResource
 {
     public const string Expected =
-        "a Cloud Storage object resource such as {\"bucket\":\"b\",\"name\":\"docs/a.docx\",\"generation\":\"1700000000000000\",\"size\":\"1234\",\"contentType\":\"application/vnd.openxmlformats-officedocument.wordprocessingml.document\",\"metadata\":{\"k\":\"v\"}}";
+        "a Cloud Storage object resource (the data of a JSON_API_V1 notification or of an Eventarc event) such as {\"bucket\":\"b\",\"name\":\"docs/a.docx\",\"generation\":\"1700000000000000\",\"size\":\"1234\",\"contentType\":\"application/vnd.openxmlformats-officedocument.wordprocessingml.document\",\"metadata\":{\"k\":\"v\"}}";
 
     public string? Bucket { get; init; }
 

@@ -168,6 +168,11 @@ public static partial class StorageEventReader
             return FromStructuredCloudEvent(contentType, body);
         }
 
+        if (string.Equals(mediaType?.MediaType, "application/cloudevents-batch+json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidMessageException("Content-Type", $"CloudEvent batches are not accepted. Send one event per request, binary mode (application/json with ce-* headers) or structured mode ({StructuredCloudEventMediaType}).");
+        }
+
         if (!string.IsNullOrWhiteSpace(contentType) && !IsJson(mediaType))
         {
             throw new InvalidMessageException("Content-Type", $"Content-Type \"{WireFormat.Truncate(contentType)}\" is not JSON. A binary-mode Cloud Storage CloudEvent carries the object resource as application/json; a structured one is {StructuredCloudEventMediaType}.");
@@ -188,7 +193,7 @@ public static partial class StorageEventReader
             }
 
             var attribute = name[3..].ToLowerInvariant();
-            var decoded = Uri.UnescapeDataString(value.Trim());
+            var decoded = Uri.UnescapeDataString(value);
             if (attributes.TryGetValue(attribute, out var existing) && existing != decoded)
             {
                 throw new InvalidMessageException(name.ToLowerInvariant(), $"The header {name} appears twice with different values.");

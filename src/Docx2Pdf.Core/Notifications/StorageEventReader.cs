@@ -59,7 +59,8 @@ public static partial class StorageEventReader
     /// Reads an unwrapped Pub/Sub push ("no wrapper" with write-metadata): the body is the raw message data, the attributes
     /// come as HTTP headers, one per attribute, plus <c>x-goog-pubsub-message-id</c>, <c>x-goog-pubsub-publish-time</c> and
     /// <c>x-goog-pubsub-subscription-name</c>. Header names match case-insensitively. The body is never form-decoded, whatever
-    /// the Content-Type (the emulator sends <c>application/x-www-form-urlencoded</c>).
+    /// the Content-Type (the emulator sends <c>application/x-www-form-urlencoded</c>). Header values must be the header bytes
+    /// decoded as UTF-8 (Kestrel's default): Pub/Sub writes attribute values, object names included, as raw UTF-8.
     /// </summary>
     /// <param name="body">The raw message data (empty with <c>payloadFormat</c> <c>NONE</c>); at most <see cref="MaxBodyBytes"/> bytes.</param>
     /// <param name="headers">The request headers; other headers are ignored.</param>

@@ -75,8 +75,14 @@ internal sealed class ConversionPipeline : IConversionPipeline
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Only reachable while waiting for another delivery's conversion: this caller gave up waiting.
+            // Reachable while waiting for another delivery's conversion: this caller gave up waiting.
             outcome = ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.", RetryAfter(FailureKind.Interrupted));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Last resort (for example an OutputNameSelector that throws): adapters must always get an outcome.
+            Log.UnexpectedError(_logger, storageEvent.MessageId, storageEvent.Bucket, storageEvent.ObjectName, "decision", FailureKind.StorageTransient.ToLabel(), ex);
+            outcome = ConversionOutcome.Failed(FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name}; retry.", RetryAfter(FailureKind.StorageTransient));
         }
 
         var elapsed = _time.GetElapsedTime(started);
@@ -436,8 +442,9 @@ internal sealed class ConversionPipeline : IConversionPipeline
         {
             return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before the failure record was written.", RetryAfter(FailureKind.Interrupted));
         }
-        catch (Exception ex) when (ex is StorageException or IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Untyped errors of the store count as transient: retried, so the explanation is not lost.
             var recordKind = ex is StorageException se ? se.Kind : FailureKind.StorageTransient;
             Log.FailureRecordNotWritten(_logger, e.MessageId, plan.Bucket, plan.ObjectName, plan.OutputBucket, recordName, recordKind.ToLabel(), ex);
             if (recordKind.IsTransient() || recordKind == FailureKind.StoragePreconditionFailed)
@@ -486,7 +493,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var made) &&
         made >= generation;
 
-    private static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
+    internal static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
     {
         ".doc" => InputFormat.Doc,
         ".odt" => InputFormat.Odt,

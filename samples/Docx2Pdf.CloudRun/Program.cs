@@ -1,0 +1,31 @@
+// The Cloud Run service as it is deployed: a private service behind a Pub/Sub push subscription (or Eventarc),
+// converting every .docx finalized in the watched bucket. Configuration comes from the "Docx2Pdf" section,
+// environment variables (Docx2Pdf__OutputBucket, or the original sample's OUTPUT_BUCKET) and appsettings.json.
+// With no cloud configured, the buckets are local folders under Docx2Pdf:Storage:LocalRoot.
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Cloud Run says which port to listen on.
+if (Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } port)
+{
+    builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+}
+
+var docx2Pdf = builder.Services.AddDocx2Pdf(builder.Configuration.GetSection(Docx2PdfOptions.SectionName));
+builder.Services.AddHealthChecks().AddDocx2Pdf();
+
+// Pull mode is opt-in: set Docx2Pdf:PubSub:Subscription to run the pull subscriber in this host as well.
+if (builder.Configuration["Docx2Pdf:PubSub:Subscription"] is { Length: > 0 })
+{
+    docx2Pdf.AddPubSubPullConversion(builder.Configuration.GetSection("Docx2Pdf:PubSub"));
+}
+
+var app = builder.Build();
+
+app.MapPubSubConversion("/");
+app.MapDocx2PdfConversion("/convert");
+app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/healthz/ready");
+
+app.Run();

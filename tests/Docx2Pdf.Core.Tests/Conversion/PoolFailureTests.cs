@@ -1,0 +1,192 @@
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Testing;
+
+namespace Docx2Pdf.Core.Tests.Conversion;
+
+/// <summary>Crashes, timeouts, a full queue and disposal, each on its own small pool.</summary>
+public sealed class PoolFailureTests : IDisposable
+{
+    private static readonly Lazy<byte[]> HugeDocument = new(() => TestDocuments.Huge());
+    private readonly string _workFolder = TestFolders.Create("pool");
+
+    public void Dispose() => Directory.Delete(_workFolder, recursive: true);
+
+    [Fact]
+    public async Task ConvertAsync_SofficeKilledMidConversion_FailsOnlyThatCallAsCrashAndLeavesNoZombie()
+    {
+        await using var converter = NewConverter();
+        await converter.WarmUpAsync();
+        var (_, soffice) = converter.InstanceProcesses.Single();
+
+        var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
+        await WaitUntilAsync(() => converter.PeakConcurrency == 1);
+        await Task.Delay(300);
+        Kill9(soffice);
+
+        var failure = (await FluentActions.Awaiting(() => running).Should().ThrowAsync<ConversionFailedException>()).Which;
+        failure.Kind.Should().Be(FailureKind.EngineCrashed);
+        failure.IsTransient.Should().BeTrue();
+        await ConvertGoodAsync(converter);
+        IsZombieOrAlive(soffice).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ConvertAsync_SofficeKilledWhileIdle_NextCallStillSucceeds()
+    {
+        await using var converter = NewConverter();
+        await converter.WarmUpAsync();
+        Kill9(converter.InstanceProcesses.Single().SofficePid);
+        await Task.Delay(200);
+
+        await ConvertGoodAsync(converter);
+    }
+
+    [Fact]
+    public async Task ConvertAsync_OverTimeout_KilledTypedAsTimeoutAndPoolRecovers()
+    {
+        var options = new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder, ConversionTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var converter = new LibreOfficeConverter(options);
+        await converter.WarmUpAsync();
+        var (helper, soffice) = converter.InstanceProcesses.Single();
+
+        var act = () => converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
+
+        var timeout = (await act.Should().ThrowAsync<ConversionTimeoutException>()).Which;
+        timeout.Kind.Should().Be(FailureKind.ConversionTimeout);
+        IsZombieOrAlive(soffice).Should().BeFalse();
+        IsZombieOrAlive(helper).Should().BeFalse();
+
+        // The same options object backs the converter: give the next document room to finish on a busy machine.
+        options.ConversionTimeout = TimeSpan.FromSeconds(60);
+        await ConvertGoodAsync(converter);
+        converter.InstanceProcesses.Single().SofficePid.Should().NotBe(soffice);
+    }
+
+    [Fact]
+    public async Task ConvertAsync_QueueFull_AnswersBusyAtOnce()
+    {
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 0, WorkFolder = _workFolder });
+        await converter.WarmUpAsync();
+        var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
+        await WaitUntilAsync(() => converter.PeakConcurrency == 1);
+
+        var act = () => converter.ConvertAsync(new MemoryStream(TestDocuments.Simple("waiting")), Stream.Null);
+
+        var failure = (await act.Should().ThrowAsync<ConverterBusyException>()).Which;
+        failure.IsTransient.Should().BeTrue();
+        failure.Message.Should().Contain("QueueLength");
+        running.IsCompleted.Should().BeFalse("the answer came without waiting for the running conversion");
+        await running;
+    }
+
+    [Fact]
+    public async Task ConvertAsync_QueueTimeoutPasses_AnswersBusy()
+    {
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 1, QueueTimeout = TimeSpan.FromMilliseconds(100), WorkFolder = _workFolder });
+        await converter.WarmUpAsync();
+        var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
+        await WaitUntilAsync(() => converter.PeakConcurrency == 1);
+
+        var act = () => converter.ConvertAsync(new MemoryStream(TestDocuments.Simple("waiting")), Stream.Null);
+
+        (await act.Should().ThrowAsync<ConverterBusyException>()).Which.Message.Should().Contain("QueueTimeout");
+        await running;
+    }
+
+    [Fact]
+    public async Task ConvertAsync_Cancelled_ThrowsCancelledAndPoolRecovers()
+    {
+        await using var converter = NewConverter();
+        await converter.WarmUpAsync();
+        using var cts = new CancellationTokenSource();
+        var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null, cancellationToken: cts.Token);
+        await WaitUntilAsync(() => converter.PeakConcurrency == 1);
+
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => running).Should().ThrowAsync<OperationCanceledException>();
+        await ConvertGoodAsync(converter);
+    }
+
+    [Fact]
+    public async Task ConvertAsync_AfterMaxConversions_InstanceIsReplaced()
+    {
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, MaxConversionsPerInstance = 2, WorkFolder = _workFolder });
+        await converter.WarmUpAsync();
+        var first = converter.InstanceProcesses.Single().SofficePid;
+
+        await ConvertGoodAsync(converter);
+        converter.InstanceProcesses.Single().SofficePid.Should().Be(first);
+        await ConvertGoodAsync(converter);
+        await ConvertGoodAsync(converter);
+
+        converter.InstanceProcesses.Single().SofficePid.Should().NotBe(first);
+        IsZombieOrAlive(first).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ConvertAsync_ColdMode_ConvertsAndKeepsNoInstanceRunning()
+    {
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, ColdMode = true, WorkFolder = _workFolder });
+
+        await ConvertGoodAsync(converter);
+        await ConvertGoodAsync(converter);
+
+        await WaitUntilAsync(() => converter.ReadyInstances == 0);
+        converter.ReadyInstances.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterConversions_LeavesNoProcessAndNoFolder()
+    {
+        var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = _workFolder });
+        await converter.WarmUpAsync();
+        await ConvertGoodAsync(converter);
+        var pids = converter.InstanceProcesses.SelectMany(p => new[] { p.HelperPid, p.SofficePid }).ToList();
+        var root = converter.RootFolder;
+        pids.Should().HaveCount(4);
+        converter.ReadyInstances.Should().Be(2);
+
+        await converter.DisposeAsync();
+
+        pids.Should().OnlyContain(pid => !IsZombieOrAlive(pid));
+        Directory.Exists(root).Should().BeFalse();
+        Directory.EnumerateFileSystemEntries(_workFolder).Should().BeEmpty();
+        await FluentActions.Awaiting(() => converter.ConvertAsync(new MemoryStream(), Stream.Null)).Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task ConvertAsync_InputOverSizeLimit_FailsAsTooLarge()
+    {
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, MaxInputBytes = 1000, WorkFolder = _workFolder });
+
+        var act = () => converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
+
+        (await act.Should().ThrowAsync<DocumentRejectedException>()).Which.Kind.Should().Be(FailureKind.DocumentTooLarge);
+    }
+
+    private LibreOfficeConverter NewConverter() => new(new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder });
+
+    private static async Task ConvertGoodAsync(LibreOfficeConverter converter)
+    {
+        using var output = new MemoryStream();
+        await using var input = File.OpenRead(Corpus.Get("python-docx/default.docx").FullPath);
+        await converter.ConvertAsync(input, output);
+        Pdf.CountPages(output.ToArray()).Should().Be(1);
+    }
+
+    private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
+
+    /// <summary>True while /proc/pid exists, zombie or not: a reaped process is gone.</summary>
+    private static bool IsZombieOrAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 600 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        condition().Should().BeTrue();
+    }
+}
