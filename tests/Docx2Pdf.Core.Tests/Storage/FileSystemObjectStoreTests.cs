@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Time.Testing;
@@ -194,6 +195,41 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         results.Count(r => r is null).Should().Be(1);
         results.Where(r => r is not null).Should().AllSatisfy(r => r!.Kind.Should().Be(FailureKind.StoragePreconditionFailed));
+    }
+
+    [Fact]
+    public async Task UploadAsync_BucketLockHeldByAnotherProcess_CommitsOnlyAfterItIsReleased()
+    {
+        var bucketDir = Directory.CreateDirectory(Path.Combine(_root, Bucket)).FullName;
+        var psi = new ProcessStartInfo("flock", ["-x", Path.Combine(bucketDir, ".lock"), "-c", "echo locked; read line"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        using var holder = Process.Start(psi)!;
+        try
+        {
+            (await holder.StandardOutput.ReadLineAsync()).Should().Be("locked");
+
+            // Not a timing assertion: with a working lock the upload cannot finish however long we wait; the wait only gives
+            // a broken lock (checked with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1) the time to show itself.
+            var upload = UploadAsync("doc.pdf", "content", ifGenerationMatch: 0);
+            await Task.WhenAny(upload, Task.Delay(2000));
+
+            upload.IsCompleted.Should().BeFalse("another process holds the bucket lock");
+            Directory.GetFiles(bucketDir, "*.obj").Should().BeEmpty();
+            await holder.StandardInput.WriteLineAsync();
+            (await upload).Generation.Should().BePositive();
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+
+            await holder.WaitForExitAsync();
+        }
     }
 
     [Fact]
