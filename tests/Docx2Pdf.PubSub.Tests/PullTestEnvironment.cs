@@ -99,7 +99,6 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
 
         builder.Services.Configure<LibreOfficeOptions>(o => o.PoolSize = poolSize);
         builder.Services.AddSingleton<IObjectStore>(Store);
-        builder.Services.AddSingleton<LibreOfficeConverter>();
         builder.Services.AddSingleton(sp => new CountingConverter(sp.GetRequiredService<LibreOfficeConverter>(), converterDelay ?? TimeSpan.Zero));
         builder.Services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<CountingConverter>());
 
