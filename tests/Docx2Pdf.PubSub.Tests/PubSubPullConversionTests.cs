@@ -1,4 +1,6 @@
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.PubSub.Pull;
+using Docx2Pdf.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -98,15 +100,22 @@ public sealed class PubSubPullConversionTests
     public async Task Pull_InvalidMessage_AcknowledgedAndLoggedWithReason()
     {
         await using var env = await PullTestEnvironment.StartAsync(ackDeadlineSeconds: 10);
-        await env.Emulator.PublishAsync(PullTestEnvironment.TopicName, "not a notification"u8.ToArray(), new Dictionary<string, string> { ["eventType"] = "OBJECT_FINALIZE" });
-
         var host = await env.StartHostAsync();
+
+        // Published through the subscriber's own REST client: no bucketId, and data that is not an object resource.
+        var client = host.Host.Services.GetRequiredService<PubSubClient>();
+        var ids = await client.PublishAsync(
+            PubSubEmulator.Topic(PullTestEnvironment.TopicName),
+            [("not a notification"u8.ToArray(), new Dictionary<string, string> { ["eventType"] = "OBJECT_FINALIZE", ["payloadFormat"] = "JSON_API_V1" })],
+            CancellationToken.None);
+        ids.Should().ContainSingle();
+
         await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2010), Patience, "the invalid message logged");
         await host.StopAsync();
 
         var record = host.Logs.GetSnapshot().Single(r => r.Id.Id == 2010);
         record.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        record.Message.Should().Contain("acknowledged").And.Contain(env.Subscription);
+        record.Message.Should().Contain("acknowledged").And.Contain(env.Subscription).And.Contain(ids[0]);
         host.Pipeline.Processed.Should().BeEmpty("a message that does not parse never reaches the pipeline");
         await env.AssertDrainedAsync();
     }

@@ -106,7 +106,7 @@ internal sealed class PubSubPullSubscriber : BackgroundService
 
         using var leaseStop = new CancellationTokenSource();
         var leases = ExtendLeasesAsync(leaseStop.Token);
-        var workers = Enumerable.Range(0, _maxConcurrent).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
+        var workers = Enumerable.Range(0, _maxConcurrent).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)).ToArray();
         try
         {
             await PullLoopAsync(stoppingToken).ConfigureAwait(false);
@@ -238,13 +238,14 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         }
     }
 
-    private async Task WorkAsync()
+    private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        while (await _waiting.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await _waiting.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (_waiting.Reader.TryRead(out var message))
             {
-                if (_stopping)
+                // Stopping: what has not started goes back to Pub/Sub at once, for another worker.
+                if (_stopping || stoppingToken.IsCancellationRequested)
                 {
                     await SettleAsync([message], ackDeadlineSeconds: 0).ConfigureAwait(false);
                     continue;
