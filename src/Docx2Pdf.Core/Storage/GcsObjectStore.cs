@@ -205,6 +205,9 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     {
         GoogleApiException api => IsTransientStatus(api.HttpStatusCode),
         HttpRequestException or IOException or TimeoutException => true,
+
+        // HttpClient's own timeout surfaces as a cancellation wrapping a TimeoutException.
+        OperationCanceledException { InnerException: TimeoutException } => true,
         _ => false,
     };
 

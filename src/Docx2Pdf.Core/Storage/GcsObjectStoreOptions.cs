@@ -29,8 +29,9 @@ public sealed class GcsObjectStoreOptions
     public int ChunkSize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
-    /// Seekable content up to this many bytes is sent in a single upload request instead of <see cref="ChunkSize"/> chunks.
-    /// <c>0</c> always uses chunks. The default value is 16,777,216 (16 MiB).
+    /// Seekable content up to this many bytes is sent as one chunk (one request after the resumable session opens) instead
+    /// of <see cref="ChunkSize"/> chunks; Google.Cloud.Storage.V1 always uses the resumable protocol. <c>0</c> always uses
+    /// <see cref="ChunkSize"/>. The default value is 16,777,216 (16 MiB).
     /// </summary>
     [Range(0, long.MaxValue, ErrorMessage = "GcsObjectStoreOptions.SingleRequestUploadThreshold must not be negative.")]
     public long SingleRequestUploadThreshold { get; set; } = 16 * 1024 * 1024;

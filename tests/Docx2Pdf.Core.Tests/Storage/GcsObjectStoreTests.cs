@@ -44,12 +44,13 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime
     public async Task DownloadAsync_503ThenSuccess_RetriesAndDownloadsWholeObject()
     {
         var written = await UploadAsync("doc.docx", "content");
-        _server.FailNext(1, 503, "GET");
+        _server.FailNext(1, 503, request => request.Contains("alt=media", StringComparison.Ordinal));
 
         using var destination = new MemoryStream();
         await _store.DownloadAsync(Bucket, "doc.docx", written.Generation, destination);
 
         Encoding.UTF8.GetString(destination.ToArray()).Should().Be("content");
+        _server.Requests.Count(r => r.Contains("alt=media", StringComparison.Ordinal)).Should().Be(2);
     }
 
     [Fact]

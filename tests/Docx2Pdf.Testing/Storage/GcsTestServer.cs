@@ -62,12 +62,21 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>Answers the next <paramref name="count"/> requests (optionally only those of <paramref name="method"/>) with <paramref name="statusCode"/> and a JSON API error body.</summary>
-    public void FailNext(int count, int statusCode, string? method = null)
+    public void FailNext(int count, int statusCode, string? method = null) =>
+        FailNext(count, statusCode, request => method is null || request.StartsWith(method + " ", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Answers the next <paramref name="count"/> requests for which <paramref name="requestMatches"/> returns
+    /// <see langword="true"/> with <paramref name="statusCode"/>. The predicate sees <c>METHOD rawTarget</c>, for example
+    /// <c>r =&gt; r.Contains("alt=media")</c> for downloads only or <c>r =&gt; r.StartsWith("POST /upload")</c> for uploads.
+    /// </summary>
+    public void FailNext(int count, int statusCode, Func<string, bool> requestMatches)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentNullException.ThrowIfNull(requestMatches);
         lock (_faultLock)
         {
-            _faults.Add(new Fault(count, statusCode, method));
+            _faults.Add(new Fault(count, statusCode, requestMatches));
         }
     }
 
@@ -127,7 +136,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         _requests.Enqueue($"{request.Method} {rawTarget}");
         RequestReceived?.Invoke($"{request.Method} {rawTarget}");
 
-        if (TakeFault(request.Method) is { } status)
+        if (TakeFault($"{request.Method} {rawTarget}") is { } status)
         {
             // Drain the body so the client sees the answer rather than a reset connection.
             await request.Body.CopyToAsync(Stream.Null).ConfigureAwait(false);
@@ -178,11 +187,11 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    private int? TakeFault(string method)
+    private int? TakeFault(string request)
     {
         lock (_faultLock)
         {
-            var index = _faults.FindIndex(f => f.Remaining > 0 && (f.Method is null || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase)));
+            var index = _faults.FindIndex(f => f.Remaining > 0 && f.Matches(request));
             if (index < 0)
             {
                 return null;
@@ -510,7 +519,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         });
     }
 
-    private sealed record Fault(int Remaining, int StatusCode, string? Method);
+    private sealed record Fault(int Remaining, int StatusCode, Func<string, bool> Matches);
 
     private sealed record StoredObject(byte[] Data, long Generation, string? ContentType, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Updated);
 
