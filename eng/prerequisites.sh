@@ -26,6 +26,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The converter runs its UNO helper under Debian's python (a pyenv python3 earlier on PATH has no uno module).
+if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1; then
+  echo "python3-uno does not import under /usr/bin/python3: apt-get install --no-install-recommends libreoffice-writer python3-uno" >&2
+  exit 1
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "The .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux) and run this again." >&2
   exit 1

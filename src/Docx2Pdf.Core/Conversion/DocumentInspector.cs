@@ -10,7 +10,8 @@ namespace Docx2Pdf.Conversion;
 /// <param name="Encrypted">An encrypted OOXML package (a CFB file holding EncryptedPackage).</param>
 /// <param name="EmbedsFonts">The document carries fonts, which stay active in the LibreOffice process afterwards.</param>
 /// <param name="ExternalReferences">Relationships that point outside the package (images, templates, OLE links).</param>
-internal sealed record DocumentFacts(string FilterName, bool Encrypted, bool EmbedsFonts, int ExternalReferences);
+/// <param name="DecryptedPath">For an encrypted input decrypted in .NET: the plain package to give LibreOffice instead.</param>
+internal sealed record DocumentFacts(string FilterName, bool Encrypted, bool EmbedsFonts, int ExternalReferences, string? DecryptedPath = null);
 
 /// <summary>
 /// Checks run before LibreOffice sees an input: format enabled, container real, zip-bomb limits, main part present,
@@ -68,6 +69,19 @@ internal static class DocumentInspector
                         throw new DocumentRejectedException(FailureKind.PasswordProtected, "The document is password-protected and no password was supplied.");
                     }
 
+                    var decrypted = path + ".decrypted";
+                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted))
+                    {
+                        Span<byte> plainHead = stackalloc byte[8];
+                        using (var f = File.OpenRead(decrypted))
+                        {
+                            plainHead = plainHead[..f.ReadAtLeast(plainHead, plainHead.Length, throwOnEndOfStream: false)];
+                        }
+
+                        return InspectPackage(decrypted, plainHead, limits, filter, "word/document.xml", requireContentTypes: true) with { Encrypted = true, DecryptedPath = decrypted };
+                    }
+
+                    // Not agile encryption (e.g. standard): LibreOffice decrypts it with the password.
                     return new DocumentFacts(filter, Encrypted: true, EmbedsFonts: false, ExternalReferences: 0);
                 }
 

@@ -210,7 +210,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
         try
         {
             var instance = await EnsureInstanceAsync(slot, cancellationToken).ConfigureAwait(false);
-            var request = new HelperRequest(0, inPath, outPath, facts.FilterName, options.Password, PdfVersion(options.PdfA), string.IsNullOrWhiteSpace(options.PageRange) ? null : options.PageRange);
+            var request = new HelperRequest(0, facts.DecryptedPath ?? inPath, outPath, facts.FilterName, facts.DecryptedPath is null ? options.Password : null, PdfVersion(options.PdfA), string.IsNullOrWhiteSpace(options.PageRange) ? null : options.PageRange);
             HelperMessage answer;
             var now = Interlocked.Increment(ref _active);
             UpdatePeak(now);

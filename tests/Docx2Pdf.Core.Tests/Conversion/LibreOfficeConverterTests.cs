@@ -83,9 +83,12 @@ public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
         (await act.Should().ThrowAsync<DocumentRejectedException>()).Which.Kind.Should().Be(FailureKind.InvalidDocument);
     }
 
+    // bug53475-password-is-pass (agile AES-256/SHA-1) does not open in LibreOffice 7.4: it is decrypted in .NET.
+    // protected_agile.docx is encrypted with Office's default password, which LibreOffice also tries by itself.
     [Theory]
+    [InlineData("poi/bug53475-password-is-pass.docx", "pass")]
     [InlineData("poi/bug53475-password-is-solrcell.docx", "solrcell")]
-    [InlineData("poi/protected_agile.docx", "Test001!!")]
+    [InlineData("poi/protected_agile.docx", "VelvetSweatshop")]
     public async Task ConvertAsync_EncryptedWithRightPassword_Converts(string localFile, string password)
     {
         await using var input = File.OpenRead(Corpus.Get(localFile).FullPath);
@@ -113,10 +116,12 @@ public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
         cold.ReadyInstances.Should().Be(0);
     }
 
-    [Fact]
-    public async Task ConvertAsync_EncryptedWithWrongPassword_FailsAsPasswordProtected()
+    [Theory]
+    [InlineData("poi/bug53475-password-is-pass.docx")]
+    [InlineData("poi/bug53475-password-is-solrcell.docx")]
+    public async Task ConvertAsync_EncryptedWithWrongPassword_FailsAsPasswordProtected(string localFile)
     {
-        await using var input = File.OpenRead(Corpus.Get("poi/bug53475-password-is-solrcell.docx").FullPath);
+        await using var input = File.OpenRead(Corpus.Get(localFile).FullPath);
 
         var act = () => _converter.ConvertAsync(input, Stream.Null, new PdfConversionOptions { Password = "not-the-password" });
 

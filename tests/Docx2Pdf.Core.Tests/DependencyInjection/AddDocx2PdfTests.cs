@@ -91,6 +91,7 @@ public sealed class AddDocx2PdfTests : IDisposable
             ["Docx2Pdf:WorkFolder"] = Path.Combine(_root, "work"),
             ["Docx2Pdf:Storage:Provider"] = "FileSystem",
             ["Docx2Pdf:Storage:LocalRoot"] = Path.Combine(_root, "data"),
+            ["Docx2Pdf:LibreOffice:PoolSize"] = "3",
         }).Build();
         using var services = new ServiceCollection().AddDocx2Pdf(configuration.GetSection("Docx2Pdf")).Services.BuildServiceProvider();
 
@@ -107,6 +108,9 @@ public sealed class AddDocx2PdfTests : IDisposable
         options.Storage.Provider.Should().Be(StorageProvider.FileSystem);
         services.GetRequiredService<IObjectStore>().Should().BeOfType<FileSystemObjectStore>();
         services.GetRequiredService<IOptions<FileSystemObjectStoreOptions>>().Value.RootPath.Should().Be(Path.Combine(_root, "data"));
+        var libreOffice = services.GetRequiredService<IOptions<LibreOfficeOptions>>().Value;
+        libreOffice.PoolSize.Should().Be(3);
+        libreOffice.EnabledFormats.Should().Contain([InputFormat.Odt, InputFormat.Rtf], "the converter accepts what the pipeline converts");
     }
 
     [Fact]

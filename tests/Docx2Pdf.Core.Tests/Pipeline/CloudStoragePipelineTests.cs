@@ -68,6 +68,29 @@ public sealed class CloudStoragePipelineTests(LibreOfficeFixture fixture) : IAsy
     }
 
     [Fact]
+    public async Task ProcessAsync_Download503_TransientWithoutRecordThenConverts()
+    {
+        using var store = CreateStore(maxRetryAttempts: 0);
+        using var h = PipelineHarness.Create(fixture.Converter, store: store);
+        var source = await h.PutCorpusAsync(In, "cloud/download-fault.docx", "poi/sample.docx");
+        var notification = h.Notification(source);
+
+        _server.FailNext(1, 503, r => r.Contains("alt=media", StringComparison.Ordinal));
+        var first = await h.Pipeline.ProcessAsync(notification);
+
+        first.Status.Should().Be(ConversionStatus.FailedTransiently, first.Detail);
+        first.FailureKind.Should().Be(FailureKind.StorageTransient);
+        _server.ListObjects(Out).Should().BeEmpty();
+        h.AssertNoTempFiles();
+
+        var second = await h.Pipeline.ProcessAsync(notification);
+
+        second.Status.Should().Be(ConversionStatus.Converted, second.Detail);
+        _server.ListObjects(Out).Should().Equal("cloud/download-fault.pdf");
+        h.AssertNoTempFiles();
+    }
+
+    [Fact]
     public async Task ProcessAsync_Brief503WithClientRetries_ConvertsFirstTime()
     {
         using var store = CreateStore(maxRetryAttempts: 3);

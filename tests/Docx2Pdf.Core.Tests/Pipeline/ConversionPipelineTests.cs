@@ -462,4 +462,25 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
         outcome.Detail.Should().NotContain("bug in the host", "exception messages are not passed to callers");
         h.Store.TotalUploads.Should().Be(0);
     }
+
+    [Fact]
+    public async Task ProcessAsync_ConcurrentDeliveryCancelled_OtherDeliveryStillEndsWithOnePdf()
+    {
+        using var h = PipelineHarness.Create(fixture.Converter);
+        var source = await h.PutCorpusAsync(In, "cancel-one.docx", GoodDocument);
+        var notification = h.Notification(source);
+        using var cts = new CancellationTokenSource();
+
+        var cancelled = h.Pipeline.ProcessAsync(notification, cts.Token);
+        var other = h.Pipeline.ProcessAsync(notification);
+        await cts.CancelAsync();
+        var outcomes = await Task.WhenAll(cancelled, other);
+
+        // Whichever delivery led, the one that was not cancelled ends with the PDF written (by itself or the other).
+        outcomes[1].Status.Should().BeOneOf(ConversionStatus.Converted, ConversionStatus.Duplicate);
+        outcomes[0].Status.Should().BeOneOf(ConversionStatus.Converted, ConversionStatus.Duplicate, ConversionStatus.FailedTransiently);
+        (await h.InfoAsync(Out, "cancel-one.pdf")).Should().NotBeNull();
+        h.Store.TotalUploads.Should().Be(1);
+        h.AssertNoTempFiles();
+    }
 }
