@@ -1,0 +1,112 @@
+using Docx2Pdf.PubSub;
+using Docx2Pdf.PubSub.Pull;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the Pub/Sub pull subscriber to Docx2Pdf.</summary>
+public static class PubSubPullConversionBuilderExtensions
+{
+    /// <summary>
+    /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from the <c>Docx2Pdf:PubSub</c>
+    /// section of the host's <see cref="IConfiguration"/>. See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddCore(builder.Services);
+        return builder;
+    }
+
+    /// <summary>
+    /// Pulls Cloud Storage notifications from a Pub/Sub subscription and converts each through the conversion
+    /// pipeline, acknowledging or retrying as its outcome says. Also registers the health check
+    /// <c>docx2pdf-pubsub-pull</c>. Calling it again only adds configuration.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
+    /// <param name="configure">Sets the options, after the host configuration's <c>Docx2Pdf:PubSub</c> section was bound; at least <see cref="PubSubPullOptions.Subscription"/>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder, Action<PubSubPullOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        AddCore(builder.Services);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from
+    /// <paramref name="section"/> (usually <c>configuration.GetSection(PubSubPullOptions.SectionName)</c>, that is
+    /// <c>Docx2Pdf:PubSub</c>). See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
+    /// <param name="section">The configuration section holding the options.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        AddCore(builder.Services);
+        builder.Services.Configure<PubSubPullOptions>(section);
+        return builder;
+    }
+
+    private static void AddCore(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PubSubPullMarker)))
+        {
+            return;
+        }
+
+        services.AddSingleton<PubSubPullMarker>();
+        services.AddOptions<PubSubPullOptions>().ValidateOnStart();
+
+        // The host's configuration first (when there is one); code and explicit sections are applied after it.
+        services.AddSingleton<IConfigureOptions<PubSubPullOptions>, HostConfigurationBinder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPullOptions>, PubSubPullOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PullHealth>();
+        services.TryAddSingleton<ConcurrencyDefaults>();
+
+        var http = services.AddHttpClient<PubSubClient>((sp, client) =>
+        {
+            client.BaseAddress = PubSubEndpoint.Resolve(sp.GetRequiredService<IOptions<PubSubPullOptions>>().Value);
+
+            // The resilience handler owns the timeouts (per attempt and in total).
+            client.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        http.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
+        {
+            var options = sp.GetRequiredService<IOptions<PubSubPullOptions>>().Value;
+            resilience.AttemptTimeout.Timeout = options.RequestTimeout;
+            resilience.TotalRequestTimeout.Timeout = (options.RequestTimeout * 3) + TimeSpan.FromSeconds(30);
+            resilience.CircuitBreaker.SamplingDuration = (options.RequestTimeout * 2) + TimeSpan.FromSeconds(1);
+        });
+
+        // Inside the resilience handler: each retry gets a current token. Only https requests carry one.
+        http.AddHttpMessageHandler(() => new GoogleCredentialHandler());
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PubSubPullSubscriber>());
+        services.AddHealthChecks().AddCheck<PubSubPullHealthCheck>(PubSubPullHealthCheck.Name, tags: ["docx2pdf", "pubsub", "ready"]);
+    }
+
+    private sealed class PubSubPullMarker;
+
+    private sealed class HostConfigurationBinder(IServiceProvider services) : IConfigureOptions<PubSubPullOptions>
+    {
+        public void Configure(PubSubPullOptions options)
+        {
+            if (services.GetService<IConfiguration>() is { } configuration)
+            {
+                configuration.GetSection(PubSubPullOptions.SectionName).Bind(options);
+            }
+        }
+    }
+}

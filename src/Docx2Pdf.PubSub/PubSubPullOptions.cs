@@ -1,0 +1,61 @@
+namespace Docx2Pdf.PubSub;
+
+/// <summary>Settings of the Pub/Sub pull subscriber (configuration section <c>Docx2Pdf:PubSub</c>).</summary>
+public sealed class PubSubPullOptions
+{
+    /// <summary>The configuration section the options bind from: <c>Docx2Pdf:PubSub</c>.</summary>
+    public const string SectionName = "Docx2Pdf:PubSub";
+
+    /// <summary>
+    /// The subscription to pull from, in the form <c>projects/{project}/subscriptions/{subscription}</c>. Required.
+    /// The default value is <see langword="null"/>.
+    /// </summary>
+    public string? Subscription { get; set; }
+
+    /// <summary>
+    /// The Pub/Sub API base address. When <see langword="null"/>, <c>PUBSUB_EMULATOR_HOST</c> (host:port, plain HTTP,
+    /// no credentials) is used when set, else <c>https://pubsub.googleapis.com/</c>. Access tokens from Application
+    /// Default Credentials are attached to <c>https</c> endpoints only. The default value is <see langword="null"/>.
+    /// </summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>
+    /// How many conversions run at once. When <see langword="null"/>, the LibreOffice pool size
+    /// (<c>Docx2Pdf:LibreOffice:PoolSize</c>) when available, else the processor count. The default value is <see langword="null"/>.
+    /// </summary>
+    public int? MaxConcurrentConversions { get; set; }
+
+    /// <summary>
+    /// Flow control: the most messages held at once (converting plus waiting for a converter). Messages beyond
+    /// it are not pulled, so their ack deadlines cannot run out in a local queue. When <see langword="null"/>,
+    /// <see cref="MaxConcurrentConversions"/> plus 2. The default value is <see langword="null"/>.
+    /// </summary>
+    public int? MaxOutstandingMessages { get; set; }
+
+    /// <summary>
+    /// The ack deadline requested for every held message when it is received and at each lease extension
+    /// (which happens every half of it), 10 s to 600 s. The default value is 60 seconds.
+    /// </summary>
+    public TimeSpan AckDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a held message's lease is extended at most; after it the message is left to expire and Pub/Sub
+    /// delivers it again. Keep it above the conversion timeout. The default value is 1 hour.
+    /// </summary>
+    public TimeSpan MaxLeaseDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The longest wait between pulls while the subscription is empty (the wait starts at 100 ms and doubles).
+    /// The default value is 2 seconds.
+    /// </summary>
+    public TimeSpan MaxIdlePollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest wait between pulls after failures (network errors, 5xx, permission or not-found errors); the wait
+    /// starts at 1 s and doubles. The default value is 60 seconds.
+    /// </summary>
+    public TimeSpan MaxPullBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The timeout of one HTTP attempt to the Pub/Sub API (retries get their own). The default value is 30 seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,201 @@
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Pipeline;
+using Docx2Pdf.PubSub.Pull;
+using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Docx2Pdf.PubSub.Tests;
+
+/// <summary>
+/// Google's Pub/Sub emulator with one topic and one pull subscription, a real <see cref="FileSystemObjectStore"/> in a
+/// temporary folder (wrapped to count writes), and real hosts (Host.CreateApplicationBuilder) running the real
+/// pipeline, the real LibreOffice converter and the subscriber.
+/// </summary>
+internal sealed class PullTestEnvironment : IAsyncDisposable
+{
+    public const string InputBucket = "docs-in";
+    public const string OutputBucket = "pdfs-out";
+    public const string TopicName = "documents";
+    public const string SubscriptionName = "documents-pull";
+
+    private readonly List<IHost> _hosts = [];
+
+    private PullTestEnvironment(PubSubEmulator emulator, string root)
+    {
+        Emulator = emulator;
+        Root = root;
+        Store = new RecordingStore(new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = root }));
+    }
+
+    public PubSubEmulator Emulator { get; }
+
+    public string Root { get; }
+
+    public RecordingStore Store { get; }
+
+    public string Subscription => PubSubEmulator.Subscription(SubscriptionName);
+
+    public int AckDeadlineSeconds { get; private set; }
+
+    public static async Task<PullTestEnvironment> StartAsync(int ackDeadlineSeconds = 10, int? maxDeliveryAttempts = null)
+    {
+        var emulator = await PubSubEmulator.StartAsync();
+        var root = Path.Combine(Path.GetTempPath(), "docx2pdf-pull-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var environment = new PullTestEnvironment(emulator, root);
+        await environment.CreateSubscriptionAsync(ackDeadlineSeconds, maxDeliveryAttempts);
+        return environment;
+    }
+
+    public async Task CreateSubscriptionAsync(int ackDeadlineSeconds = 10, int? maxDeliveryAttempts = null)
+    {
+        AckDeadlineSeconds = ackDeadlineSeconds;
+        await Emulator.CreateTopicAsync(TopicName);
+        await Emulator.CreateSubscriptionAsync(TopicName, SubscriptionName, ackDeadlineSeconds, maxDeliveryAttempts: maxDeliveryAttempts);
+    }
+
+    /// <summary>Writes a corpus document into the input bucket and publishes the notification Cloud Storage would send.</summary>
+    public async Task<ObjectInfo> AddDocumentAsync(string objectName, string corpusFile = "poi/sample.docx")
+    {
+        await using var file = File.OpenRead(Corpus.Get(corpusFile).FullPath);
+        var info = await Store.UploadAsync(InputBucket, objectName, file, new ObjectWriteOptions { ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document" });
+        await Emulator.PublishStorageNotificationAsync(TopicName, InputBucket, objectName, info.Generation, info.Size);
+        return info;
+    }
+
+    public static string PdfName(string objectName) => Path.ChangeExtension(objectName, ".pdf");
+
+    /// <summary>Builds and starts a host; <paramref name="converterDelay"/> slows every conversion down.</summary>
+    public async Task<PullHost> StartHostAsync(
+        Action<PubSubPullOptions>? configure = null,
+        int poolSize = 1,
+        TimeSpan? converterDelay = null,
+        TimeSpan? shutdownTimeout = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(20));
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddFakeLogging();
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        builder.Services
+            .AddDocx2Pdf(o => o.OutputBucket = OutputBucket)
+            .AddPubSubPullConversion(o =>
+            {
+                o.Subscription = Subscription;
+                o.Endpoint = new Uri($"http://{Emulator.HostAndPort}/");
+                o.AckDeadline = TimeSpan.FromSeconds(10);
+                o.MaxIdlePollInterval = TimeSpan.FromMilliseconds(500);
+                o.MaxPullBackoff = TimeSpan.FromSeconds(2);
+                o.RequestTimeout = TimeSpan.FromSeconds(5);
+                configure?.Invoke(o);
+            });
+
+        builder.Services.Configure<LibreOfficeOptions>(o => o.PoolSize = poolSize);
+        builder.Services.AddSingleton<IObjectStore>(Store);
+        builder.Services.AddSingleton(sp => new CountingConverter(sp.GetRequiredService<LibreOfficeConverter>(), converterDelay ?? TimeSpan.Zero));
+        builder.Services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<CountingConverter>());
+
+        // The real pipeline, wrapped to record what it decided.
+        var pipeline = builder.Services.Single(d => d.ServiceType == typeof(IConversionPipeline));
+        builder.Services.Remove(pipeline);
+        builder.Services.AddSingleton(sp => new RecordingPipeline((IConversionPipeline)ActivatorUtilities.CreateInstance(sp, pipeline.ImplementationType!)));
+        builder.Services.AddSingleton<IConversionPipeline>(sp => sp.GetRequiredService<RecordingPipeline>());
+
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.StartAsync();
+        return new PullHost(host);
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PullHost[] hosts)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var state = string.Join(Environment.NewLine, hosts.Select(h => h.Describe()));
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}{Environment.NewLine}{state}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Asserts the subscription is drained: nothing comes back once every ack deadline has passed.</summary>
+    public async Task AssertDrainedAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(AckDeadlineSeconds + 2));
+        var left = await Emulator.PullNowAsync(SubscriptionName);
+        left.Should().BeEmpty("every message was acknowledged, so none is delivered again after its ack deadline");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await host.StopAsync(cts.Token);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            if (host is IAsyncDisposable d)
+            {
+                await d.DisposeAsync();
+            }
+            else
+            {
+                host.Dispose();
+            }
+        }
+
+        await Emulator.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>One running host and the parts tests look at.</summary>
+internal sealed class PullHost(IHost host)
+{
+    public IHost Host { get; } = host;
+
+    public RecordingPipeline Pipeline => Host.Services.GetRequiredService<RecordingPipeline>();
+
+    public CountingConverter Converter => Host.Services.GetRequiredService<CountingConverter>();
+
+    public PubSubPullSubscriber Subscriber => Host.Services.GetServices<IHostedService>().OfType<PubSubPullSubscriber>().Single();
+
+    public FakeLogCollector Logs => Host.Services.GetFakeLogCollector();
+
+    public bool Logged(int eventId) => Logs.GetSnapshot().Any(r => r.Id.Id == eventId);
+
+    public Task<HealthReport> CheckHealthAsync() => Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+    public Task StopAsync() => Host.StopAsync();
+
+    /// <summary>State and the last log lines, for failure messages.</summary>
+    public string Describe()
+    {
+        var logs = Logs.GetSnapshot();
+        var tail = logs.Skip(Math.Max(0, logs.Count - 40)).Select(r => $"  [{r.Level} {r.Id.Id} {r.Category}] {r.Message} {r.Exception?.GetType().Name} {r.Exception?.Message}");
+        return $"host: held {Subscriber.HeldCount}, max held {Subscriber.MaxHeldObserved}, conversions started {Converter.Started}, processed {Pipeline.Processed.Count}{Environment.NewLine}{string.Join(Environment.NewLine, tail)}";
+    }
+}
