@@ -2,7 +2,7 @@
 # The main job end to end on this machine, with local folders as the buckets (the embedded default):
 # starts the sample Cloud Run service, puts each document into the input bucket, delivers the Cloud Storage
 # notification to the service's push endpoint exactly as Pub/Sub would, and copies the PDFs to ./out.
-#   bash eng/demo.sh                 # the bundled sample documents
+#   bash eng/demo.sh                 # the bundled sample documents (one of them broken on purpose)
 #   bash eng/demo.sh my.docx ...     # your own documents
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +19,7 @@ dotnet build -c Release -v q -nologo samples/Docx2Pdf.CloudRun >/dev/null
 dotnet build -c Release -v q -nologo samples/Docx2Pdf.LocalDemo >/dev/null
 
 data="$repo/.data/demo"
-rm -rf "$data" && mkdir -p "$data/store"
+rm -rf "$data" "$repo/out" && mkdir -p "$data/store"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 Docx2Pdf__OutputBucket=pdfs \
@@ -27,7 +27,8 @@ Docx2Pdf__Storage__Provider=FileSystem \
 Docx2Pdf__Storage__LocalRoot="$data/store" \
 Docx2Pdf__LibreOffice__PoolSize=1 \
 ASPNETCORE_URLS="http://127.0.0.1:$port" \
-  dotnet samples/Docx2Pdf.CloudRun/bin/Release/net10.0/Docx2Pdf.CloudRun.dll >"$data/service.log" 2>&1 &
+  dotnet samples/Docx2Pdf.CloudRun/bin/Release/net10.0/Docx2Pdf.CloudRun.dll \
+    --contentRoot "$repo/samples/Docx2Pdf.CloudRun/bin/Release/net10.0" >"$data/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true' EXIT
 

@@ -2,6 +2,7 @@
 // converting every .docx finalized in the watched bucket. Configuration comes from the "Docx2Pdf" section,
 // environment variables (Docx2Pdf__OutputBucket, or the original sample's OUTPUT_BUCKET) and appsettings.json.
 // With no cloud configured, the buckets are local folders under Docx2Pdf:Storage:LocalRoot.
+using Docx2Pdf;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,7 +26,8 @@ var app = builder.Build();
 
 app.MapPubSubConversion("/");
 app.MapDocx2PdfConversion("/convert");
-app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/healthz/ready");
+// Liveness never depends on load or storage, so Cloud Run does not restart a busy instance; readiness waits for a warm pool.
+app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
+app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
 app.Run();

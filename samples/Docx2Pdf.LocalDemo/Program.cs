@@ -1,7 +1,7 @@
 // Plays Cloud Storage and Pub/Sub for the sample service running on this machine: puts each document into the
 // local-folder store (the service's embedded default) and delivers the Cloud Storage notification to the service's
 // push endpoint exactly as a Pub/Sub push subscription would, then waits for the PDF (or the failure record) and
-// copies it out. Usage:
+// copies it out. Exits non-zero when a document ended as neither. Usage:
 //   Docx2Pdf.LocalDemo <endpoint-url> <store-root> <input-bucket> <output-bucket> <out-folder> <file.docx>...
 using System.Diagnostics;
 using System.Globalization;
@@ -22,7 +22,7 @@ var store = new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPat
 string inputBucket = args[2], outputBucket = args[3], outFolder = args[4];
 Directory.CreateDirectory(outFolder);
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(11) };
-var failures = 0;
+var unfinished = 0;
 
 foreach (var file in args.Skip(5))
 {
@@ -53,7 +53,6 @@ foreach (var file in args.Skip(5))
         continue;
     }
 
-    failures++;
     var record = await store.GetInfoAsync(outputBucket, "docx2pdf-failures/" + objectName + ".json");
     if (record is not null)
     {
@@ -63,11 +62,13 @@ foreach (var file in args.Skip(5))
     }
     else
     {
+        unfinished++;
         Console.WriteLine($"  -> no PDF and no failure record yet (the service asked for a retry: {(int)response.StatusCode})");
     }
 }
 
-return failures == 0 ? 0 : 1;
+// Every document must end as a PDF or as a recorded, explained failure; anything else is an error of the demo run.
+return unfinished == 0 ? 0 : 1;
 
 // The wrapped push body of a Cloud Storage OBJECT_FINALIZE notification with payloadFormat JSON_API_V1.
 static string PushBody(ObjectInfo o)
