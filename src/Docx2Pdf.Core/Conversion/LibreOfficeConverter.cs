@@ -118,10 +118,49 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
     }
 
     /// <inheritdoc />
-    public async Task<ConversionResult> ConvertAsync(Stream input, Stream output, PdfConversionOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<ConversionResult> ConvertAsync(Stream input, Stream output, PdfConversionOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        return ConvertCoreAsync(
+            input,
+            async (pdfPath, ct) =>
+            {
+                var pdf = File.OpenRead(pdfPath);
+                await using (pdf.ConfigureAwait(false))
+                {
+                    await pdf.CopyToAsync(output, ct).ConfigureAwait(false);
+                }
+            },
+            options,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<ConversionResult> ConvertAsync(string inputPath, string outputPath, PdfConversionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        var source = File.OpenRead(inputPath);
+        await using (source.ConfigureAwait(false))
+        {
+            // A move, so outputPath exists only once the whole PDF does.
+            return await ConvertCoreAsync(
+                source,
+                (pdfPath, _) =>
+                {
+                    File.Move(pdfPath, Path.GetFullPath(outputPath), overwrite: true);
+                    return Task.CompletedTask;
+                },
+                options,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Both overloads work on a private job folder: the input is copied in under the size limit, converted there, and the
+    // PDF handed to deliver before the folder is removed, whatever happened.
+    private async Task<ConversionResult> ConvertCoreAsync(Stream input, Func<string, CancellationToken, Task> deliver, PdfConversionOptions? options, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var started = _time.GetTimestamp();
         options ??= PdfConversionOptions.Default;
@@ -133,45 +172,8 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
             var outPath = Path.Combine(job, "output.pdf");
             await CopyLimitedAsync(input, inPath, cancellationToken).ConfigureAwait(false);
             var engine = await ConvertInJobAsync(inPath, outPath, options, cancellationToken).ConfigureAwait(false);
-            long bytes;
-            var pdf = File.OpenRead(outPath);
-            await using (pdf.ConfigureAwait(false))
-            {
-                bytes = pdf.Length;
-                await pdf.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-            }
-
-            return Finish(bytes, engine, started);
-        }
-        finally
-        {
-            OfficeInstance.DeleteDirectory(job);
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string outputPath, PdfConversionOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(inputPath);
-        ArgumentException.ThrowIfNullOrEmpty(outputPath);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var started = _time.GetTimestamp();
-        options ??= PdfConversionOptions.Default;
-        await EnsurePreparedAsync(cancellationToken).ConfigureAwait(false);
-        var job = CreateJobFolder();
-        try
-        {
-            var inPath = Path.Combine(job, "input");
-            var outPath = Path.Combine(job, "output.pdf");
-            var source = File.OpenRead(inputPath);
-            await using (source.ConfigureAwait(false))
-            {
-                await CopyLimitedAsync(source, inPath, cancellationToken).ConfigureAwait(false);
-            }
-
-            var engine = await ConvertInJobAsync(inPath, outPath, options, cancellationToken).ConfigureAwait(false);
             var bytes = new FileInfo(outPath).Length;
-            File.Move(outPath, Path.GetFullPath(outputPath), overwrite: true);
+            await deliver(outPath, cancellationToken).ConfigureAwait(false);
             return Finish(bytes, engine, started);
         }
         finally
