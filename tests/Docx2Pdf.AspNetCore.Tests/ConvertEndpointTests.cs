@@ -77,7 +77,8 @@ public sealed class ConvertEndpointTests(ConvertServerFixture fixture) : IClassF
     public async Task Post_TooLargeWithoutContentLength_413()
     {
         using var client = Server.CreateClient();
-        using var content = new StreamContent(new ChunkedOnly(new MemoryStream(new byte[ConvertServerFixture.Limit + 1024])));
+        // Unknown length, so the client sends it chunked (no Content-Length).
+        using var content = new StreamContent(new NonSeekableStream(new MemoryStream(new byte[ConvertServerFixture.Limit + 1024])));
         content.Headers.ContentType = new MediaTypeHeaderValue(DocxType);
 
         using var response = await client.PostAsync(new Uri("/convert", UriKind.Relative), content);
@@ -154,41 +155,5 @@ public sealed class ConvertEndpointTests(ConvertServerFixture fixture) : IClassF
     {
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-    }
-
-    /// <summary>A stream whose length is unknown, so the client sends it chunked (no Content-Length).</summary>
-    private sealed class ChunkedOnly(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

@@ -1,7 +1,7 @@
-namespace Docx2Pdf.Core.Tests.Storage;
+namespace Docx2Pdf.Testing;
 
-/// <summary>A read-only, forward-only view of a stream, like a network body: proves a store does not seek or need the length.</summary>
-internal sealed class NonSeekableStream(Stream inner) : Stream
+/// <summary>A read-only, forward-only view of a stream, like a network or chunked request body: proves a consumer does not seek or need the length.</summary>
+public sealed class NonSeekableStream(Stream inner) : Stream
 {
     public override bool CanRead => true;
 
