@@ -64,6 +64,19 @@ public static class FailureKindExtensions
         _ => false,
     };
 
+    /// <summary>
+    /// How long to wait before retrying work that failed with a transient <paramref name="kind"/>: short for back-pressure
+    /// (a busy converter), long for a document that ran out of time, in between for crashes, storage and interruptions.
+    /// Every adapter reports this delay (Retry-After, a pull message's new ack deadline).
+    /// </summary>
+    /// <param name="kind">The failure kind.</param>
+    public static TimeSpan SuggestedRetryDelay(this FailureKind kind) => kind switch
+    {
+        FailureKind.ConverterBusy => TimeSpan.FromSeconds(5),
+        FailureKind.ConversionTimeout => TimeSpan.FromSeconds(60),
+        _ => TimeSpan.FromSeconds(15),
+    };
+
     /// <summary>The stable, lower-case label used in metrics, logs and failure records (for example <c>password_protected</c>).</summary>
     /// <param name="kind">The failure kind.</param>
     public static string ToLabel(this FailureKind kind) => kind switch

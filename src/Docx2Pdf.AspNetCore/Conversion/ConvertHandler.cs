@@ -14,8 +14,6 @@ namespace Docx2Pdf.AspNetCore.Conversion;
 internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpointOptions options, ShutdownCoordinator shutdown, TimeProvider timeProvider, ILogger logger)
 {
     private const long MultipartSlack = 64 * 1024;
-    private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan TransientRetryAfter = TimeSpan.FromSeconds(10);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -120,8 +118,8 @@ internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpoi
     {
         FailureKind.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Unsupported format", null),
         FailureKind.DocumentTooLarge => (StatusCodes.Status413PayloadTooLarge, Problems.TooLarge, "Document too large", null),
-        FailureKind.ConverterBusy => (StatusCodes.Status429TooManyRequests, Problems.Retry, "Converter busy", BusyRetryAfter),
-        _ when kind.IsTransient() => (StatusCodes.Status503ServiceUnavailable, Problems.Retry, "Try again later", TransientRetryAfter),
+        FailureKind.ConverterBusy => (StatusCodes.Status429TooManyRequests, Problems.Retry, "Converter busy", kind.SuggestedRetryDelay()),
+        _ when kind.IsTransient() => (StatusCodes.Status503ServiceUnavailable, Problems.Retry, "Try again later", kind.SuggestedRetryDelay()),
         _ => (StatusCodes.Status422UnprocessableEntity, Problems.DocumentRejected, "Document cannot be converted", null),
     };
 

@@ -107,9 +107,9 @@ public sealed record ConversionOutcome
     /// <summary>A failed outcome; transient or permanent as <paramref name="kind"/> decides.</summary>
     /// <param name="kind">The failure kind.</param>
     /// <param name="detail">A short explanation.</param>
-    /// <param name="retryAfter">For transient kinds, the suggested delay.</param>
+    /// <param name="retryAfter">For transient kinds, the delay; the default is <see cref="FailureKindExtensions.SuggestedRetryDelay(FailureKind)"/>.</param>
     public static ConversionOutcome Failed(FailureKind kind, string detail, TimeSpan? retryAfter = null) =>
         kind.IsTransient()
-            ? new() { Status = ConversionStatus.FailedTransiently, FailureKind = kind, Detail = detail, RetryAfter = retryAfter ?? TimeSpan.FromSeconds(10) }
+            ? new() { Status = ConversionStatus.FailedTransiently, FailureKind = kind, Detail = detail, RetryAfter = retryAfter ?? kind.SuggestedRetryDelay() }
             : new() { Status = ConversionStatus.FailedPermanently, FailureKind = kind, Detail = detail };
 }

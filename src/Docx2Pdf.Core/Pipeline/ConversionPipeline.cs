@@ -76,13 +76,13 @@ internal sealed class ConversionPipeline : IConversionPipeline
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Reachable while waiting for another delivery's conversion: this caller gave up waiting.
-            outcome = ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.", RetryAfter(FailureKind.Interrupted));
+            outcome = ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Last resort (for example an OutputNameSelector that throws): adapters must always get an outcome.
             Log.UnexpectedError(_logger, storageEvent.MessageId, storageEvent.Bucket, storageEvent.ObjectName, "decision", FailureKind.StorageTransient.ToLabel(), ex);
-            outcome = ConversionOutcome.Failed(FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name}; retry.", RetryAfter(FailureKind.StorageTransient));
+            outcome = ConversionOutcome.Failed(FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name}; retry.");
         }
 
         var elapsed = _time.GetElapsedTime(started);
@@ -268,7 +268,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.", RetryAfter(FailureKind.Interrupted));
+            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.");
         }
         catch (Docx2PdfException ex)
         {
@@ -358,7 +358,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
                     var now = await _store.GetInfoAsync(plan.OutputBucket, plan.OutputName, cancellationToken).ConfigureAwait(false);
                     return IsDoneFor(now, plan, generation)
                         ? ConversionOutcome.Duplicate(plan.OutputBucket, plan.OutputName)
-                        : ConversionOutcome.Failed(FailureKind.StorageTransient, "The output changed while it was being written; retry.", RetryAfter(FailureKind.StorageTransient));
+                        : ConversionOutcome.Failed(FailureKind.StorageTransient, "The output changed while it was being written; retry.");
                 }
             }
 
@@ -388,7 +388,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         }
         else if (kind == FailureKind.StoragePreconditionFailed)
         {
-            return ConversionOutcome.Failed(FailureKind.StorageTransient, detail, RetryAfter(FailureKind.StorageTransient));
+            return ConversionOutcome.Failed(FailureKind.StorageTransient, detail);
         }
 
         ConversionOutcome outcome;
@@ -397,7 +397,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
             // A cancelled caller is going away: nothing more can be done for it now, whatever the attempt count.
             if (kind == FailureKind.Interrupted || !IsOutOfRetries(e, options))
             {
-                return ConversionOutcome.Failed(kind, detail, RetryAfter(kind));
+                return ConversionOutcome.Failed(kind, detail);
             }
 
             Log.GivingUp(_logger, e.MessageId, plan.Bucket, plan.ObjectName, kind.ToLabel(), e.DeliveryAttempt, e.PublishTime ?? e.EventTime);
@@ -440,7 +440,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before the failure record was written.", RetryAfter(FailureKind.Interrupted));
+            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before the failure record was written.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -450,7 +450,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
             if (recordKind.IsTransient() || recordKind == FailureKind.StoragePreconditionFailed)
             {
                 // Never acknowledge a permanent failure whose explanation was lost while a retry can still write it.
-                return ConversionOutcome.Failed(FailureKind.StorageTransient, $"The failure record could not be written; retry. The failure was: {outcome.FailureKind!.Value.ToLabel()}: {detail}", RetryAfter(FailureKind.StorageTransient));
+                return ConversionOutcome.Failed(FailureKind.StorageTransient, $"The failure record could not be written; retry. The failure was: {outcome.FailureKind!.Value.ToLabel()}: {detail}");
             }
 
             return outcome with { Detail = $"{detail} (The failure record could not be written: {recordKind.ToLabel()}.)" };
@@ -470,13 +470,6 @@ internal sealed class ConversionPipeline : IConversionPipeline
         var published = e.PublishTime ?? e.EventTime;
         return published is { } t && _time.GetUtcNow() - t > options.MaxRetryAge;
     }
-
-    private static TimeSpan RetryAfter(FailureKind kind) => kind switch
-    {
-        FailureKind.ConverterBusy => TimeSpan.FromSeconds(5),
-        FailureKind.ConversionTimeout => TimeSpan.FromSeconds(60),
-        _ => TimeSpan.FromSeconds(15),
-    };
 
     private static bool IsOwnOutput(IReadOnlyDictionary<string, string>? metadata) =>
         metadata is not null && metadata.ContainsKey(OutputMetadata.MarkerKey);
