@@ -1,5 +1,5 @@
 // Docx2Pdf benchmark: cold (reused unprepared profile, the original sample's way; fresh profile), cold (prepared profile), warm pool 1 and 2,
-// on the shared corpus's convertible documents. Writes the Markdown report itself:
+// on the test corpus's convertible documents. Writes the Markdown report itself:
 //   dotnet run -c Release --project bench/Docx2Pdf.Benchmarks -- --out docs/benchmarks.md
 // Options: --docs N (warm runs, default all), --cold-docs N (cold runs, default 15), --rounds N (warm passes over
 // the documents, default 1), --rss-conversions N (default 500).
@@ -82,14 +82,14 @@ namespace Docx2Pdf.Benchmarks
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "shared", "corpus");
+                var candidate = Path.Combine(dir.FullName, "tests", "corpus");
                 if (File.Exists(Path.Combine(candidate, "MANIFEST.tsv")))
                 {
                     return candidate;
                 }
             }
 
-            throw new InvalidOperationException("The shared corpus was not found: set DOCX2PDF_CORPUS.");
+            throw new InvalidOperationException("The test corpus was not found: expected tests/corpus in the checkout, or set DOCX2PDF_CORPUS.");
         }
     }
 

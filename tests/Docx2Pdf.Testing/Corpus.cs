@@ -1,6 +1,6 @@
 namespace Docx2Pdf.Testing;
 
-/// <summary>The shared real-world corpus (../shared/corpus beside the checkout) and its MANIFEST.tsv.</summary>
+/// <summary>The real-world corpus the repository carries (tests/corpus) and its MANIFEST.tsv.</summary>
 public static class Corpus
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
@@ -28,14 +28,14 @@ public static class Corpus
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpus", "MANIFEST.tsv");
+            var candidate = Path.Combine(dir.FullName, "tests", "corpus", "MANIFEST.tsv");
             if (File.Exists(candidate))
             {
                 return Path.GetDirectoryName(candidate)!;
             }
         }
 
-        throw new InvalidOperationException("The shared corpus was not found: expected ../shared/corpus/MANIFEST.tsv beside the checkout, or set DOCX2PDF_CORPUS.");
+        throw new InvalidOperationException("The test corpus was not found: expected tests/corpus/MANIFEST.tsv in the checkout, or set DOCX2PDF_CORPUS.");
     }
 
     private static List<CorpusDocument> Load()

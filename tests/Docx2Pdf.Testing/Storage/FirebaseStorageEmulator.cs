@@ -6,7 +6,7 @@ namespace Docx2Pdf.Testing.Storage;
 /// The Firebase Storage emulator (npm firebase-tools, installed into eng/storage-emulator/node_modules by
 /// eng/test-servers.sh) started offline by eng/storage-emulator/launch.js on a free port of 127.0.0.1, in its own process
 /// group and temporary folder, both removed on dispose. It serves the Cloud Storage JSON API for objects, but has no bucket
-/// calls and no preconditions, and truncates resumable uploads of more than one chunk (see ../shared/REFERENCE.md).
+/// calls and no preconditions, and truncates resumable uploads of more than one chunk (docs/design-pipeline.md, "Storage servers for tests").
 /// </summary>
 public sealed class FirebaseStorageEmulator : IAsyncLifetime, IAsyncDisposable
 {
