@@ -4,6 +4,7 @@ using Docx2Pdf.AspNetCore.Conversion;
 using Docx2Pdf.AspNetCore.Hosting;
 using Docx2Pdf.AspNetCore.PubSub;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Pipeline;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -20,8 +21,8 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
     /// Maps a POST endpoint that Pub/Sub push subscriptions (wrapped, or unwrapped with metadata headers) and Eventarc
     /// (CloudEvents in binary or structured mode) deliver Cloud Storage events to. The outcome of each event becomes the
     /// status Pub/Sub acts on: 204 acknowledges (converted, ignored, duplicate, recorded permanent failure), 429 (converter
-    /// busy) and 503 (other transient failures, deadline, shutdown) have it redelivered, 400 names what is wrong with a
-    /// request that is no storage event. Settings: <see cref="PubSubPushOptions"/>.
+    /// busy) and 503 (other transient failures, deadline, shutdown) have it redelivered. A request that is no storage event
+    /// is acknowledged (204) or, with <c>Docx2Pdf:InvalidMessages</c> = <c>Reject</c>, answered 400 naming what is wrong. Settings: <see cref="PubSubPushOptions"/>.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="pattern">The route pattern. The default value is <c>/</c>.</param>
@@ -38,6 +39,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var options = Validated(services, new PubSubPushOptionsValidator(), PubSubPushOptions.SectionName);
         var handler = new PubSubPushHandler(
             services.GetRequiredService<IConversionPipeline>(),
+            services.GetRequiredService<DeliveryPolicy>(),
             options,
             Shutdown(services),
             services.GetService<TimeProvider>() ?? TimeProvider.System,

@@ -26,14 +26,6 @@ public sealed class PubSubPushOptions
     /// </summary>
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
-    /// <summary>
-    /// What to answer a request that is no storage event at all. <see langword="false"/>: 400 with a problem-details body, so
-    /// Pub/Sub keeps the message (and moves it to the dead-letter topic when the subscription has one).
-    /// <see langword="true"/>: 204, so Pub/Sub drops it; the error log is then its only record.
-    /// The default value is <see langword="false"/>.
-    /// </summary>
-    public bool AcknowledgeInvalidMessages { get; set; }
-
     /// <summary>Verification of the Google-signed OIDC token Pub/Sub attaches to each push. Off unless <see cref="PushAuthenticationOptions.Enabled"/>.</summary>
     public PushAuthenticationOptions Authentication { get; set; } = new();
 }
