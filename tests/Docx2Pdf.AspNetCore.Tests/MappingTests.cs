@@ -39,7 +39,7 @@ public sealed class MappingTests
 
         var map = () => app.MapPubSubConversion();
 
-        map.Should().Throw<OptionsValidationException>().WithMessage("*Docx2Pdf:PubSubPush:AckDeadline*");
+        map.Should().Throw<OptionsValidationException>().WithMessage("*Docx2Pdf:PubSub:Push:AckDeadline*");
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class MappingTests
         var result = new PubSubPushOptionsValidator().Validate(null, options);
 
         result.Failed.Should().BeTrue();
-        result.FailureMessage.Should().Contain("Docx2Pdf:PubSubPush:Authentication:AllowedServiceAccounts");
+        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:Push:Authentication:AllowedServiceAccounts");
     }
 
     [Fact]
