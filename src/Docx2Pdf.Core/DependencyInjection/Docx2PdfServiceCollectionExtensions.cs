@@ -65,7 +65,7 @@ public static class Docx2PdfServiceCollectionExtensions
         else
         {
             services.AddSingleton<IConfigureOptions<Docx2PdfOptions>>(new SectionBinder(section));
-            services.AddSingleton<IConfigureOptions<LibreOfficeOptions>>(sp => new LibreOfficeBinder(sp, section.GetSection(LibreOfficeSubsection)));
+            services.AddSingleton<IConfigureOptions<LibreOfficeOptions>>(sp => new LibreOfficeBinder(sp) { Section = section.GetSection(LibreOfficeSubsection) });
         }
 
         services.AddLibreOfficeConverter();
@@ -149,11 +149,14 @@ public static class Docx2PdfServiceCollectionExtensions
     }
 
     /// <summary>Binds <c>LibreOffice</c> under the Docx2Pdf section (the host's <c>Docx2Pdf:LibreOffice</c> by default); a configured format list replaces the default.</summary>
-    private sealed class LibreOfficeBinder(IServiceProvider services, IConfiguration? section = null) : IConfigureOptions<LibreOfficeOptions>
+    private sealed class LibreOfficeBinder(IServiceProvider services) : IConfigureOptions<LibreOfficeOptions>
     {
+        /// <summary>The explicit section; <see langword="null"/>: the host's <c>Docx2Pdf:LibreOffice</c>.</summary>
+        public IConfiguration? Section { get; init; }
+
         public void Configure(LibreOfficeOptions options)
         {
-            var bound = section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
+            var bound = Section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
             if (bound is not null)
             {
                 Docx2PdfConfiguration.BindReplacingLists(bound, options, (nameof(LibreOfficeOptions.EnabledFormats), s => options.EnabledFormats = s.Get<List<InputFormat>>() ?? []));
