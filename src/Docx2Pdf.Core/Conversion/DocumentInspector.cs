@@ -33,7 +33,7 @@ internal static class DocumentInspector
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
-    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits)
+    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits, CancellationToken cancellationToken = default)
     {
         if (!limits.EnabledFormats.Contains(options.Format))
         {
@@ -70,7 +70,7 @@ internal static class DocumentInspector
                     }
 
                     var decrypted = path + ".decrypted";
-                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted))
+                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted, cancellationToken))
                     {
                         Span<byte> plainHead = stackalloc byte[8];
                         using (var f = File.OpenRead(decrypted))
