@@ -9,6 +9,7 @@ using System.Globalization;
 using System.Text;
 using Docx2Pdf.Benchmarks;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Testing;
 
 if (args.Contains("--host"))
 {
@@ -16,7 +17,7 @@ if (args.Contains("--host"))
 }
 
 var settings = BenchSettings.Parse(args);
-var corpus = CorpusFiles.Convertible();
+var corpus = Corpus.Convertible.Select(d => d.FullPath).ToList();
 var docs = corpus.Take(settings.Docs).ToList();
 // An evenly spaced sample, so the cold rows see the same mix of short and long documents as the warm rows.
 var coldCount = Math.Min(settings.ColdDocs, docs.Count);
@@ -70,35 +71,6 @@ namespace Docx2Pdf.Benchmarks
         IReadOnlyList<double> OverheadMs, long PeakRssBytes, double? FirstConversionMs, IReadOnlyDictionary<string, double> ByDocument)
     {
         public double DocsPerSecond => Conversions / Wall.TotalSeconds;
-    }
-
-    internal static class CorpusFiles
-    {
-        /// <summary>Corpus documents that must convert: not malformed, not encrypted, not the XXE case.</summary>
-        public static List<string> Convertible()
-        {
-            var root = Environment.GetEnvironmentVariable("DOCX2PDF_CORPUS") ?? FindRoot();
-            var lines = File.ReadAllLines(Path.Combine(root, "MANIFEST.tsv"));
-            var header = lines[0].Split('\t');
-            int file = Array.IndexOf(header, "local_file"), kind = Array.IndexOf(header, "kind");
-            return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
-                .Where(c => !c[kind].StartsWith("malformed", StringComparison.Ordinal) && c[kind] is not "encrypted" and not "edge-xxe")
-                .Select(c => Path.Combine(root, c[file])).ToList();
-        }
-
-        private static string FindRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "corpus");
-                if (File.Exists(Path.Combine(candidate, "MANIFEST.tsv")))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException("The test corpus was not found: expected tests/corpus in the checkout, or set DOCX2PDF_CORPUS.");
-        }
     }
 
     /// <summary>Samples VmRSS of every soffice.bin whose command line contains a marker (the scenario's folder).</summary>

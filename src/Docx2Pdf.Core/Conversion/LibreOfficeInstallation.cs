@@ -14,18 +14,29 @@ internal sealed partial class LibreOfficeInstallation
 
     private static readonly string[] ProgramFolders = ["/usr/lib/libreoffice/program", "/usr/local/lib/libreoffice/program"];
 
-    private LibreOfficeInstallation(string sofficeBin, string python, string version)
+    private LibreOfficeInstallation(string sofficeBin, string python, string pythonModules, string version)
     {
         SofficeBin = sofficeBin;
         Python = python;
+        PythonModules = pythonModules;
         Version = version;
     }
+
+    /// <summary>
+    /// soffice.bin used when <see cref="LibreOfficeOptions.SofficePath"/> is not set, before the usual search; for test
+    /// runs against a second, privately unpacked LibreOffice (see bench/libreoffice-private.sh). Null in production.
+    /// </summary>
+    internal static string? SofficePathOverride { get; set; }
 
     /// <summary>Path of soffice.bin (started directly: no shell wrapper, no oosplash).</summary>
     public string SofficeBin { get; }
 
     /// <summary>The Python that imports uno.</summary>
     public string Python { get; }
+
+    /// <summary>The folder holding this installation's <c>uno.py</c>, put first on the helper's PYTHONPATH so the
+    /// helper speaks to the LibreOffice it starts (a private install beside the system one has its own).</summary>
+    public string PythonModules { get; }
 
     /// <summary>The product version, for example 7.4.</summary>
     public string Version { get; }
@@ -34,7 +45,7 @@ internal sealed partial class LibreOfficeInstallation
     public static LibreOfficeInstallation Locate(LibreOfficeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bin = FindSofficeBin(options.SofficePath)
+        var bin = FindSofficeBin(options.SofficePath ?? SofficePathOverride)
             ?? throw new InvalidOperationException(options.SofficePath is null
                 ? $"LibreOffice was not found ({LibreOfficeOptions.SectionName}:SofficePath is not set and no soffice.bin is under /usr/lib/libreoffice/program, /opt/libreoffice*/program or on PATH). {InstallHint}"
                 : $"{LibreOfficeOptions.SectionName}:SofficePath '{options.SofficePath}' is not a LibreOffice soffice or soffice.bin. {InstallHint}");
@@ -44,13 +55,13 @@ internal sealed partial class LibreOfficeInstallation
         }
 
         var program = Path.GetDirectoryName(bin)!;
-        if (!File.Exists(Path.Combine(program, "..", "..", "..", "lib", "python3", "dist-packages", "uno.py")) &&
-            !File.Exists("/usr/lib/python3/dist-packages/uno.py") && !File.Exists(Path.Combine(program, "uno.py")))
-        {
-            throw new InvalidOperationException($"The Python UNO bridge (uno.py) was not found. {InstallHint}");
-        }
+        // Debian layout (<prefix>/lib/libreoffice/program beside <prefix>/lib/python3/dist-packages), then the
+        // system's, then the TDF layout (uno.py inside program/).
+        var modules = new[] { Path.GetFullPath(Path.Combine(program, "..", "..", "python3", "dist-packages")), "/usr/lib/python3/dist-packages", program }
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, "uno.py")))
+            ?? throw new InvalidOperationException($"The Python UNO bridge (uno.py) was not found. {InstallHint}");
 
-        return new LibreOfficeInstallation(bin, options.PythonPath, ReadVersion(program));
+        return new LibreOfficeInstallation(bin, options.PythonPath, modules, ReadVersion(program));
     }
 
     private static string? FindSofficeBin(string? configured)

@@ -96,6 +96,7 @@ internal sealed class OfficeInstance : IAsyncDisposable
         psi.ArgumentList.Add(JsonSerializer.Serialize(start, HelperJsonContext.Default.HelperStart));
         psi.Environment["TMPDIR"] = tmp;
         psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        psi.Environment["PYTHONPATH"] = installation.PythonModules;
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("The LibreOffice helper did not start.");
         var instance = new OfficeInstance(process, directory, profileUrl, pipeName, slot, logger);

@@ -122,10 +122,11 @@ def main():
             load = [prop("Hidden", True), prop("ReadOnly", True),
                     prop("MacroExecutionMode", 0),  # MacroExecMode.NEVER_EXECUTE
                     prop("UpdateDocMode", 0),  # UpdateDocMode.NO_UPDATE
-                    ] + ([prop("FilterName", req["filter"])] if req.get("filter") else []) + [
-                    # A referer outside the (empty) trusted locations makes the profile's
-                    # BlockUntrustedRefererLinks apply: linked images and the like are never fetched.
-                    prop("Referer", uno.systemPathToFileUrl(req["input"]))]
+                    ] + ([prop("FilterName", req["filter"])] if req.get("filter") else [])
+            # No "Referer": LibreOffice checks links (images, OLE, INCLUDEPICTURE, templates) against the loaded
+            # document's own file URL, which lies outside the (empty) trusted locations, so the profile's
+            # BlockUntrustedRefererLinks blocks them on 7.4 and 25.2 alike. A Referer equal to that URL would
+            # also make 25.2 refuse to open the document itself (MediaDescriptor checks it before reading).
             if req.get("password") is not None:
                 load.append(prop("Password", req["password"]))
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["input"]), "_blank", 0, tuple(load))
