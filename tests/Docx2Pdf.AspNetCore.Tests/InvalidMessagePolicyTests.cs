@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Docx2Pdf.AspNetCore.Tests;
 
+[Trait("Layer", "Integration")]
 public sealed class InvalidMessagePolicyTests
 {
     // The opt-in alternative to 400: acknowledge what can never parse, so Pub/Sub drops it (the error log is its record).
