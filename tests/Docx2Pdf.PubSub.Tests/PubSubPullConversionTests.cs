@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace Docx2Pdf.PubSub.Tests;
 
 // Real emulator, real LibreOffice (pool 1-2), real FileSystemObjectStore, real hosts.
+[Trait("Layer", "Integration")]
 public sealed class PubSubPullConversionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
