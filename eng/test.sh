@@ -14,6 +14,9 @@ for arg in "$@"; do
   if [[ "$arg" == "--fast" ]]; then fast=true; else args+=("$arg"); fi
 done
 
+# Test tools (shellcheck) are needed by fast tests too.
+bash eng/test-tools.sh
+
 if $fast; then
   # Fixtures that start real components fail loudly under this variable (tests/Docx2Pdf.Testing/TestLayer.cs).
   export DOCX2PDF_TEST_LAYER=fast

@@ -3,12 +3,18 @@
 //   dotnet run -c Release --project bench/Docx2Pdf.Benchmarks -- --out docs/benchmarks.md
 // Options: --docs N (warm runs, default all), --cold-docs N (cold runs, default 15), --rounds N (warm passes over
 // the documents, default 1), --rss-conversions N (default 500).
+// `--host` measures the sample host in a limited container instead and writes docs/capacity.md (see HostBench.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Docx2Pdf.Benchmarks;
 using Docx2Pdf.Conversion;
 using Docx2Pdf.Testing;
+
+if (args.Contains("--host"))
+{
+    return await HostBench.RunAsync(args);
+}
 
 var settings = BenchSettings.Parse(args);
 var corpus = Corpus.Convertible.Select(d => d.FullPath).ToList();
@@ -45,6 +51,8 @@ finally
 {
     Directory.Delete(work, recursive: true);
 }
+
+return 0;
 
 namespace Docx2Pdf.Benchmarks
 {
@@ -97,7 +105,7 @@ namespace Docx2Pdf.Benchmarks
                         var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
                         if (cmd.StartsWith("/usr/lib/libreoffice/program/soffice.bin", StringComparison.Ordinal) || cmd.Contains("soffice.bin", StringComparison.Ordinal))
                         {
-                            if (cmd.Contains(_marker, StringComparison.Ordinal) && OfficeInstance.ReadRss(pid) is { } rss && rss > Peak)
+                            if (cmd.Contains(_marker, StringComparison.Ordinal) && ProcFs.ReadRssBytes(pid) is { } rss && rss > Peak)
                             {
                                 Peak = rss;
                             }
@@ -261,11 +269,11 @@ namespace Docx2Pdf.Benchmarks
 
                 if (i == 0)
                 {
-                    afterFirst = OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0;
+                    afterFirst = ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0;
                 }
             }
 
-            return (conversions, OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
+            return (conversions, ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
         }
     }
 
