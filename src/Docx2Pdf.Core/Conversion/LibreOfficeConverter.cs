@@ -164,7 +164,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
         DocumentFacts facts;
         try
         {
-            facts = DocumentInspector.Inspect(inPath, options, _options);
+            facts = DocumentInspector.Inspect(inPath, options, _options, cancellationToken);
         }
         catch (DocumentRejectedException ex)
         {

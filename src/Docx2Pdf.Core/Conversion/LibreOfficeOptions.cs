@@ -9,9 +9,17 @@ public sealed class LibreOfficeOptions
     /// <summary>The configuration section these options bind to.</summary>
     public const string SectionName = "Docx2Pdf:LibreOffice";
 
+    private int? _poolSize;
+    private int? _maxInstanceMemoryMegabytes;
+
     /// <summary>Number of warm LibreOffice instances, which is also the number of conversions that run at once.
-    /// The default value is <see cref="Environment.ProcessorCount"/>.</summary>
-    public int PoolSize { get; set; } = Environment.ProcessorCount;
+    /// The default value, through <c>AddDocx2Pdf()</c>, is derived from the container's CPU and memory limits
+    /// (docs/sizing.md); for options created directly it is <see cref="Environment.ProcessorCount"/>.</summary>
+    public int PoolSize
+    {
+        get => _poolSize ?? Environment.ProcessorCount;
+        set => _poolSize = value;
+    }
 
     /// <summary>How many calls may wait for a free instance; one more is turned away at once with
     /// <see cref="ConverterBusyException"/>. Zero means no waiting. The default value is 32.</summary>
@@ -33,8 +41,20 @@ public sealed class LibreOfficeOptions
     public int MaxConversionsPerInstance { get; set; } = 200;
 
     /// <summary>An instance is restarted after a conversion that leaves its resident memory (VmRSS of
-    /// <c>soffice.bin</c>) above this many mebibytes. The default value is 1024.</summary>
-    public int MaxInstanceMemoryMegabytes { get; set; } = 1024;
+    /// <c>soffice.bin</c>) above this many mebibytes. The default value, through <c>AddDocx2Pdf()</c>, is derived from
+    /// the container's memory limit (three quarters of each instance's share, at most 1024; docs/sizing.md); for options
+    /// created directly it is 1024.</summary>
+    public int MaxInstanceMemoryMegabytes
+    {
+        get => _maxInstanceMemoryMegabytes ?? 1024;
+        set => _maxInstanceMemoryMegabytes = value;
+    }
+
+    /// <summary>Whether <see cref="PoolSize"/> was set (by configuration or code), so sizing from the container leaves it alone.</summary>
+    internal bool PoolSizeIsSet => _poolSize.HasValue;
+
+    /// <summary>Whether <see cref="MaxInstanceMemoryMegabytes"/> was set, so sizing from the container leaves it alone.</summary>
+    internal bool MaxInstanceMemoryMegabytesIsSet => _maxInstanceMemoryMegabytes.HasValue;
 
     /// <summary>
     /// Memory cap of each LibreOffice instance, in bytes of resident memory (0 = no cap). A conversion that takes its

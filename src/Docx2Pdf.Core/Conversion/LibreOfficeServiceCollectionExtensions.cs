@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Sizing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,8 @@ internal static class LibreOfficeServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LibreOfficeOptions>, LibreOfficeOptionsValidator>());
+        // What configuration and code leave unset comes from the container's limits (after them, so they always win).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, SizeFromContainer>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new LibreOfficeConverter(
             sp.GetRequiredService<IOptions<LibreOfficeOptions>>(),
