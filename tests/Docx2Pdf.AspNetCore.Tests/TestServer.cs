@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -51,6 +52,7 @@ public sealed class TestServer : IAsyncDisposable
         Action<Docx2PdfOptions>? docx2Pdf = null,
         string? environmentName = null)
     {
+        TestLayer.RequireIntegration("Kestrel with the real pipeline and LibreOffice");
         var root = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environmentName ?? Environments.Production });
