@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
 # Runs every test in the solution against real LibreOffice, real Kestrel, Google's Pub/Sub emulator
 # and a Cloud Storage JSON API server; installs what is missing first.
+#   bash eng/test.sh          both layers (what .ci/run runs)
+#   bash eng/test.sh --fast   the fast layer only: no LibreOffice, emulator, storage server or Kestrel is started or
+#                             installed (only the .NET SDK is needed); tests marked [Trait("Layer", "Integration")] are left out.
+# Other arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash eng/prerequisites.sh
-bash eng/test-servers.sh
+fast=false
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == "--fast" ]]; then fast=true; else args+=("$arg"); fi
+done
+
+# Test tools (shellcheck) are needed by fast tests too.
+bash eng/test-tools.sh
+
+if $fast; then
+  # Fixtures that start real components fail loudly under this variable (tests/Docx2Pdf.Testing/TestLayer.cs).
+  export DOCX2PDF_TEST_LAYER=fast
+  args=(--filter "Layer!=Integration" "${args[@]}")
+else
+  bash eng/prerequisites.sh
+  bash eng/test-servers.sh
+fi
 
 results="artifacts/test-results"
 rm -rf "$results"
 set +e
-dotnet test Docx2Pdf.sln -c Release --logger "trx" --results-directory "$results" "$@"
+dotnet test Docx2Pdf.sln -c Release --logger "trx" --results-directory "$results" "${args[@]}"
 rc=$?
 set -e
 

@@ -5,14 +5,8 @@ namespace Docx2Pdf.AspNetCore;
 /// <summary>Logs of the ASP.NET Core adapter (event ids 1000-1099). Never document content, tokens or credentials.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Information, "Push {MessageId} for {Bucket}/{ObjectName}#{Generation} ({Format}) ended {Status}{FailureKind}; answered {StatusCode} after {ElapsedMs} ms")]
-    public static partial void PushHandled(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string format, string status, string failureKind, int statusCode, long elapsedMs);
-
-    [LoggerMessage(1001, LogLevel.Warning, "Push request ({Format}) is no storage event: field {Field}: {Reason}; answered {StatusCode}")]
-    public static partial void PushInvalid(ILogger logger, string format, string field, string reason, int statusCode);
-
-    [LoggerMessage(1002, LogLevel.Error, "Push request ({Format}) is no storage event and was acknowledged as configured (AcknowledgeInvalidMessages): field {Field}: {Reason}")]
-    public static partial void PushInvalidAcknowledged(ILogger logger, string format, string field, string reason);
+    [LoggerMessage(1000, LogLevel.Debug, "Push {MessageId} for {Bucket}/{ObjectName}#{Generation} ({Format}): {Action}{FailureKind}; answered {StatusCode} after {ElapsedMs} ms")]
+    public static partial void PushHandled(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string format, string action, string failureKind, int statusCode, long elapsedMs);
 
     [LoggerMessage(1003, LogLevel.Warning, "Push {MessageId} for {Bucket}/{ObjectName} reached its deadline ({DeadlineSeconds} s ack deadline less the safety margin); the work was cancelled and answered 503")]
     public static partial void PushDeadlineReached(ILogger logger, string? messageId, string bucket, string objectName, double deadlineSeconds);
@@ -23,14 +17,26 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "Push request body is larger than {Limit} bytes; answered 413")]
     public static partial void PushTooLarge(ILogger logger, long limit);
 
-    [LoggerMessage(1006, LogLevel.Error, "Push request failed unexpectedly; answered 500")]
-    public static partial void PushFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(1010, LogLevel.Warning, "Push token rejected ({StatusCode}): {Reason}")]
     public static partial void TokenRejected(ILogger logger, int statusCode, string reason);
 
     [LoggerMessage(1011, LogLevel.Error, "Push token could not be verified: the signing keys at {CertificatesUrl} are unreachable; answered 503")]
     public static partial void SigningKeysUnavailable(ILogger logger, string certificatesUrl, Exception exception);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Push token could not be read ({ExceptionType}); answered 401")]
+    public static partial void TokenUnreadable(ILogger logger, string exceptionType);
+
+    [LoggerMessage(1013, LogLevel.Information, "Push endpoint {Pattern}: authentication GoogleOidc; tokens must be RS256 from {Issuers}, audience {Audience}, service account {ServiceAccounts}")]
+    public static partial void AuthenticationGoogleOidc(ILogger logger, string pattern, string issuers, string audience, string serviceAccounts);
+
+    [LoggerMessage(1014, LogLevel.Information, "Push endpoint {Pattern}: authentication Platform; this endpoint verifies no token: the platform in front of it must (for example Cloud Run deployed with --no-allow-unauthenticated, roles/run.invoker only for the push service account)")]
+    public static partial void AuthenticationPlatform(ILogger logger, string pattern);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Push endpoint {Pattern}: authentication None; nobody verifies who sends pushes: anyone who can reach this endpoint can have objects converted. Only for a private network no one else can reach")]
+    public static partial void AuthenticationNone(ILogger logger, string pattern);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Push endpoint {Pattern}: {Setting} is not set; running without authentication because this is the Development environment. Outside Development the host does not start without a choice (GoogleOidc, Platform or None)")]
+    public static partial void AuthenticationNotChosen(ILogger logger, string pattern, string setting);
 
     [LoggerMessage(1020, LogLevel.Information, "Convert request ({Format}, {Bytes} bytes) answered {StatusCode} after {ElapsedMs} ms")]
     public static partial void ConvertHandled(ILogger logger, string format, long bytes, int statusCode, long elapsedMs);

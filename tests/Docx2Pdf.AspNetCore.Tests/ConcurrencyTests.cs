@@ -4,6 +4,7 @@ using Docx2Pdf.Testing;
 
 namespace Docx2Pdf.AspNetCore.Tests;
 
+[Trait("Layer", "Integration")]
 public sealed class ConcurrencyTests
 {
     private const int PoolSize = 1;

@@ -4,6 +4,7 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.AspNetCore.Tests;
 
 // The same overflow as ConcurrencyTests, with Google's Pub/Sub emulator doing the pushing and the redelivering.
+[Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorConcurrencyTests
 {
     private const int PoolSize = 1;

@@ -34,6 +34,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 // and real LibreOffice. "Not redelivered" is observed, not assumed: after the acknowledgement the test keeps watching for
 // longer than the subscription's ack deadline and counts the deliveries of the message id the emulator assigned.
 // StorageFaultEndToEndTests is the positive control: there the same watch does see the redelivery.
+[Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorEndToEndTests(EmulatorFixture fixture) : IClassFixture<EmulatorFixture>
 {
     private static readonly TimeSpan Watch = TimeSpan.FromSeconds(EmulatorFixture.AckDeadlineSeconds + 8);

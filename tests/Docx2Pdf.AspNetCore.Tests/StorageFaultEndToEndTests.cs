@@ -8,6 +8,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // in-test Cloud Storage JSON API server with fault injection, Google's Pub/Sub emulator pushing to real Kestrel.
 // The first delivery exhausts the store's retries, the pipeline reports StorageTransient, the endpoint answers 503,
 // Pub/Sub redelivers, and the redelivery converts. Then the watch past the ack deadline sees nothing more.
+[Trait("Layer", "Integration")]
 public sealed class StorageFaultEndToEndTests
 {
     private const int AckDeadlineSeconds = 10;

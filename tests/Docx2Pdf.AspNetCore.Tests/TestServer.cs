@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -48,11 +49,13 @@ public sealed class TestServer : IAsyncDisposable
         Action<WebApplication>? map = null,
         Action<WebApplicationBuilder>? builderHook = null,
         Func<IConversionPipeline, IConversionPipeline>? decoratePipeline = null,
-        Action<Docx2PdfOptions>? docx2Pdf = null)
+        Action<Docx2PdfOptions>? docx2Pdf = null,
+        string? environmentName = null)
     {
+        TestLayer.RequireIntegration("Kestrel with the real pipeline and LibreOffice");
         var root = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environmentName ?? Environments.Production });
         builder.WebHost.UseKestrel();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -67,7 +70,8 @@ public sealed class TestServer : IAsyncDisposable
             docx2Pdf?.Invoke(o);
         });
         TestConverter.Configure(builder.Services, poolSize: 1);
-        builderOfDocx2Pdf.AddPubSubPush();
+        // Loopback only: no token check unless a test chooses one (a test's own Configure runs after this one).
+        builderOfDocx2Pdf.AddPubSubPush(o => o.Authentication = Docx2Pdf.AspNetCore.PubSub.PushAuthentication.None);
         builderOfDocx2Pdf.AddConvertEndpoint();
         services?.Invoke(builder.Services);
         builderHook?.Invoke(builder);

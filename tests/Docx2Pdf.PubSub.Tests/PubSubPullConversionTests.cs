@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace Docx2Pdf.PubSub.Tests;
 
 // Real emulator, real LibreOffice (pool 1-2), real FileSystemObjectStore, real hosts.
+[Trait("Layer", "Integration")]
 public sealed class PubSubPullConversionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -91,7 +92,7 @@ public sealed class PubSubPullConversionTests
         var processed = host.Pipeline.Processed.ToList();
         processed.Select(p => p.Outcome.Status).Should().Equal(ConversionStatus.FailedTransiently, ConversionStatus.Converted);
         processed.Select(p => p.Event.DeliveryAttempt).Should().Equal(1, 2);
-        host.Logged(2012).Should().BeTrue("the transient failure was handed back (nack) with a log line");
+        host.Logged(502).Should().BeTrue("the transient failure was handed back (nack) with the delivery policy's log line");
         env.Store.Downloads.Should().Be(2);
         env.Store.WritesOf(PullTestEnvironment.OutputBucket, "flaky.pdf").Should().Be(1);
     }
@@ -110,11 +111,11 @@ public sealed class PubSubPullConversionTests
             CancellationToken.None);
         ids.Should().ContainSingle();
 
-        await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2010), Patience, "the invalid message logged");
+        await PullTestEnvironment.WaitUntilAsync(() => host.Logged(500), Patience, "the invalid message logged");
         await host.StopAsync();
 
-        var record = host.Logs.GetSnapshot().Single(r => r.Id.Id == 2010);
-        record.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var record = host.Logs.GetSnapshot().Single(r => r.Id.Id == 500);
+        record.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Error, "the same level as the push endpoint (issue 9: logged at Error)");
         record.Message.Should().Contain("acknowledged").And.Contain(env.Subscription).And.Contain(ids[0]);
         host.Pipeline.Processed.Should().BeEmpty("a message that does not parse never reaches the pipeline");
         await env.AssertDrainedAsync();

@@ -3,6 +3,7 @@ using Docx2Pdf.Pipeline;
 namespace Docx2Pdf.PubSub.Tests;
 
 // Stopping, restarting and sharing a subscription: every document converted, none twice.
+[Trait("Layer", "Integration")]
 public sealed class PubSubPullStopTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);

@@ -31,6 +31,7 @@ public sealed class PubSubEmulator : IAsyncDisposable
 
     public static async Task<PubSubEmulator> StartAsync(CancellationToken cancellationToken = default)
     {
+        TestLayer.RequireIntegration("the Pub/Sub emulator");
         if (!File.Exists(EmulatorPath))
         {
             throw new InvalidOperationException($"Google's Pub/Sub emulator is not installed at {EmulatorPath} (Debian package google-cloud-cli-pubsub-emulator).");

@@ -1,4 +1,5 @@
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Testing;
 
 namespace Docx2Pdf.Core.Tests.Conversion;
 
@@ -11,6 +12,7 @@ public sealed class LibreOfficeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        TestLayer.RequireIntegration("LibreOffice");
         Converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = WorkFolder });
         await Converter.WarmUpAsync();
     }

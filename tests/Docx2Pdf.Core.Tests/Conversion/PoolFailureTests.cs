@@ -4,6 +4,7 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Core.Tests.Conversion;
 
 /// <summary>Crashes, timeouts, a full queue and disposal, each on its own small pool.</summary>
+[Trait("Layer", "Integration")]
 public sealed class PoolFailureTests : IDisposable
 {
     private static readonly Lazy<byte[]> HugeDocument = new(() => TestDocuments.Huge());

@@ -10,6 +10,7 @@ namespace Docx2Pdf.Core.Tests.Notifications;
 /// Publishes notifications exactly as Cloud Storage does through Google's Pub/Sub emulator, pulls them over REST and
 /// parses what comes back: the parsers must read the real wire, not only our fixtures.
 /// </summary>
+[Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorRoundTripTests(PubSubEmulatorRoundTripTests.Emulator fixture) : IClassFixture<PubSubEmulatorRoundTripTests.Emulator>
 {
     public static TheoryData<string> Names =>
