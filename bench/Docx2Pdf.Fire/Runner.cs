@@ -86,6 +86,7 @@ internal static class Runner
             ["Docx2Pdf:LibreOffice:ConversionTimeout"] = (conversionTimeout ?? TimeSpan.FromSeconds(60)).ToString("c", CultureInfo.InvariantCulture),
             // Push settings under the structure issue's name and under the name they had before it.
             ["Docx2Pdf:PubSub:Push:Authentication"] = "None",
+            ["Docx2Pdf:PubSubPush:Authentication"] = "None",
             ["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:01:00",
             ["Docx2Pdf:PubSubPush:AckDeadline"] = "00:01:00",
             ["shutdownTimeoutSeconds"] = "30",

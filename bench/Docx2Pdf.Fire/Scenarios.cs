@@ -724,13 +724,13 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         var settings = Runner.HostSettings(lab, pool: 1, queue: 2, extra: new Dictionary<string, string>
         {
             ["Docx2Pdf:PubSub:Push:Authentication"] = "GoogleOidc",
-            ["Docx2Pdf:PubSub:Push:Audience"] = audience,
-            ["Docx2Pdf:PubSub:Push:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
-            ["Docx2Pdf:PubSub:Push:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
-            ["Docx2Pdf:PubSubPush:Authentication:Enabled"] = "true",
-            ["Docx2Pdf:PubSubPush:Authentication:Audience"] = audience,
-            ["Docx2Pdf:PubSubPush:Authentication:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
-            ["Docx2Pdf:PubSubPush:Authentication:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:Audience"] = audience,
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
+            ["Docx2Pdf:PubSubPush:Authentication"] = "GoogleOidc",
+            ["Docx2Pdf:PubSubPush:GoogleOidc:Audience"] = audience,
+            ["Docx2Pdf:PubSubPush:GoogleOidc:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
+            ["Docx2Pdf:PubSubPush:GoogleOidc:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
         });
         var host = HostProcess.Start(lab, "host1", settings, port);
         await host.WaitReadyAsync(Ready);
