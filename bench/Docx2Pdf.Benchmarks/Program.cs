@@ -105,7 +105,7 @@ namespace Docx2Pdf.Benchmarks
                         var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
                         if (cmd.StartsWith("/usr/lib/libreoffice/program/soffice.bin", StringComparison.Ordinal) || cmd.Contains("soffice.bin", StringComparison.Ordinal))
                         {
-                            if (cmd.Contains(_marker, StringComparison.Ordinal) && OfficeInstance.ReadRss(pid) is { } rss && rss > Peak)
+                            if (cmd.Contains(_marker, StringComparison.Ordinal) && ProcFs.ReadRssBytes(pid) is { } rss && rss > Peak)
                             {
                                 Peak = rss;
                             }
@@ -269,11 +269,11 @@ namespace Docx2Pdf.Benchmarks
 
                 if (i == 0)
                 {
-                    afterFirst = OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0;
+                    afterFirst = ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0;
                 }
             }
 
-            return (conversions, OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
+            return (conversions, ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Docx2Pdf.Conversion;
 using Docx2Pdf.Sizing;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +39,8 @@ internal static class LibreOfficeServiceCollectionExtensions
         services.TryAddSingleton(sp => new LibreOfficeConverter(
             sp.GetRequiredService<IOptions<LibreOfficeOptions>>(),
             sp.GetRequiredService<ILogger<LibreOfficeConverter>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<LibreOfficeConverter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LibreOfficeWarmUpService>());
         return services;
