@@ -89,6 +89,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_ConfiguredInSection_ConfigurationWinsOverTheContainer()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -108,6 +109,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_NothingConfigured_FiguresComeFromThisContainer()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -126,6 +128,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_SetInCode_CodeWinsOverTheContainer()
     {
         var services = new ServiceCollection().AddLogging();
