@@ -12,6 +12,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Docx2Pdf.Testing;
 
 namespace Docx2Pdf.Benchmarks
 {
@@ -87,7 +88,7 @@ namespace Docx2Pdf.Benchmarks
                 await RunToEndAsync("dotnet", ["publish", Path.Combine(repo, "samples", "Docx2Pdf.CloudRun"), "-c", "Release", "-o", app, "--nologo", "-v", "q"]);
                 var launcher = Path.Combine(work, "launch.sh");
                 await File.WriteAllTextAsync(launcher, LauncherScript);
-                var docs = Docx2Pdf.Testing.Corpus.Convertible.Select(d => d.FullPath).ToList();
+                var docs = Corpus.Convertible.Select(d => d.FullPath).ToList();
                 var onePage = Path.Combine(repo, "samples", "documents", "welcome.docx");
                 var results = new List<HostRunResult>();
                 foreach (var size in settings.Sizes)

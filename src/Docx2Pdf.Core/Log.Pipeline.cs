@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void GivingUp(ILogger logger, string? messageId, string bucket, string objectName, string failureKind, int? deliveryAttempt, DateTimeOffset? publishTime);
 
     [LoggerMessage(409, LogLevel.Error, "Event {MessageId} for gs://{Bucket}/{ObjectName}: unexpected error during {Phase}; treated as {FailureKind}.")]
-    public static partial void UnexpectedError(ILogger logger, string? messageId, string bucket, string objectName, string phase, string failureKind, Exception exception);
+    public static partial void UnexpectedError(ILogger logger, string? messageId, string bucket, string objectName, Pipeline.PipelinePhase phase, string failureKind, Exception exception);
 
     [LoggerMessage(410, LogLevel.Warning, "The work folder {WorkFolder} could not be removed.")]
     public static partial void WorkFolderNotRemoved(ILogger logger, string workFolder, Exception exception);
