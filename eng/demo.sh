@@ -22,7 +22,9 @@ data="$repo/.data/demo"
 rm -rf "$data" "$repo/out" && mkdir -p "$data/store"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+# The service listens on 127.0.0.1 only, so no push authentication (outside Development it must be chosen explicitly).
 Docx2Pdf__OutputBucket=pdfs \
+Docx2Pdf__PubSub__Push__Authentication=None \
 Docx2Pdf__Storage__Provider=FileSystem \
 Docx2Pdf__Storage__LocalRoot="$data/store" \
 Docx2Pdf__LibreOffice__PoolSize=1 \

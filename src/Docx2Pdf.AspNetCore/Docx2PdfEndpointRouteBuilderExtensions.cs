@@ -10,6 +10,7 @@ using Docx2Pdf.Pipeline;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,13 +24,15 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
     /// (CloudEvents in binary or structured mode) deliver Cloud Storage events to. The outcome of each event becomes the
     /// status Pub/Sub acts on: 204 acknowledges (converted, ignored, duplicate, recorded permanent failure), 429 (converter
     /// busy) and 503 (other transient failures, deadline, shutdown) have it redelivered. A request that is no storage event
-    /// is acknowledged (204) or, with <c>Docx2Pdf:InvalidMessages</c> = <c>Reject</c>, answered 400 naming what is wrong. Settings: <see cref="PubSubPushOptions"/>.
+    /// is acknowledged (204) or, with <c>Docx2Pdf:InvalidMessages</c> = <c>Reject</c>, answered 400 naming what is wrong.
+    /// Settings: <see cref="PubSubPushOptions"/>; outside the Development environment
+    /// <see cref="PubSubPushOptions.Authentication"/> must be chosen or this method throws.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="pattern">The route pattern. The default value is <c>/</c>.</param>
     /// <returns>The endpoint's convention builder, for <c>.RequireAuthorization()</c> and the like.</returns>
     /// <exception cref="InvalidOperationException"><c>services.AddDocx2Pdf()</c> was not called.</exception>
-    /// <exception cref="OptionsValidationException">A setting of <see cref="PubSubPushOptions"/> is invalid.</exception>
+    /// <exception cref="OptionsValidationException">A setting of <see cref="PubSubPushOptions"/> is invalid, or no authentication was chosen outside Development.</exception>
     public static IEndpointConventionBuilder MapPubSubConversion(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -37,7 +40,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         RequireDocx2Pdf(services, typeof(IConversionPipeline), nameof(MapPubSubConversion));
 
-        var options = Validated(services, new PubSubPushOptionsValidator(), PubSubPushOptions.SectionName);
+        var options = Validated(services, new PubSubPushOptionsValidator(services.GetService<IHostEnvironment>()), PubSubPushOptions.SectionName);
         var handler = new PubSubPushHandler(
             services.GetRequiredService<IConversionPipeline>(),
             services.GetRequiredService<DeliveryPolicy>(),
@@ -46,6 +49,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Docx2Pdf.AspNetCore.PubSubPush"));
 
+        handler.LogAuthentication(pattern);
         return endpoints.MapPost(pattern, handler.HandleAsync).WithDisplayName("Docx2Pdf Pub/Sub push " + pattern);
     }
 

@@ -23,6 +23,21 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Error, "Push token could not be verified: the signing keys at {CertificatesUrl} are unreachable; answered 503")]
     public static partial void SigningKeysUnavailable(ILogger logger, string certificatesUrl, Exception exception);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Push token could not be read ({ExceptionType}); answered 401")]
+    public static partial void TokenUnreadable(ILogger logger, string exceptionType);
+
+    [LoggerMessage(1013, LogLevel.Information, "Push endpoint {Pattern}: authentication GoogleOidc; tokens must be RS256 from {Issuers}, audience {Audience}, service account {ServiceAccounts}")]
+    public static partial void AuthenticationGoogleOidc(ILogger logger, string pattern, string issuers, string audience, string serviceAccounts);
+
+    [LoggerMessage(1014, LogLevel.Information, "Push endpoint {Pattern}: authentication Platform; this endpoint verifies no token: the platform in front of it must (for example Cloud Run deployed with --no-allow-unauthenticated, roles/run.invoker only for the push service account)")]
+    public static partial void AuthenticationPlatform(ILogger logger, string pattern);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Push endpoint {Pattern}: authentication None; nobody verifies who sends pushes: anyone who can reach this endpoint can have objects converted. Only for a private network no one else can reach")]
+    public static partial void AuthenticationNone(ILogger logger, string pattern);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Push endpoint {Pattern}: {Setting} is not set; running without authentication because this is the Development environment. Outside Development the host does not start without a choice (GoogleOidc, Platform or None)")]
+    public static partial void AuthenticationNotChosen(ILogger logger, string pattern, string setting);
+
     [LoggerMessage(1020, LogLevel.Information, "Convert request ({Format}, {Bytes} bytes) answered {StatusCode} after {ElapsedMs} ms")]
     public static partial void ConvertHandled(ILogger logger, string format, long bytes, int statusCode, long elapsedMs);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Docx2Pdf.AspNetCore.Tests;
 
+[Trait("Layer", "Integration")]
 public sealed class InvalidMessagePolicyTests
 {
     // The default (issue "Safe by default"): acknowledge what can never parse, so Pub/Sub does not redeliver it for days.

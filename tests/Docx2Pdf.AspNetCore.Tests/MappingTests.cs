@@ -34,7 +34,11 @@ public sealed class MappingTests
     public async Task Start_AckDeadlineOutOfRange_FailsNamingTheSetting()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
-        builder.Services.AddDocx2Pdf(o => o.OutputBucket = "out").AddPubSubPush(o => o.AckDeadline = TimeSpan.FromSeconds(5));
+        builder.Services.AddDocx2Pdf(o => o.OutputBucket = "out").AddPubSubPush(o =>
+        {
+            o.AckDeadline = TimeSpan.FromSeconds(5);
+            o.Authentication = PushAuthentication.None;
+        });
         await using var app = builder.Build();
 
         var map = () => app.MapPubSubConversion();
@@ -45,19 +49,19 @@ public sealed class MappingTests
     [Fact]
     public void Validate_AuthenticationWithoutAllowedAccounts_FailsNamingTheSetting()
     {
-        var options = new PubSubPushOptions();
-        options.Authentication.Enabled = true;
+        var options = new PubSubPushOptions { Authentication = PushAuthentication.GoogleOidc };
+        options.GoogleOidc.Audience = "https://docx2pdf.example/";
 
         var result = new PubSubPushOptionsValidator().Validate(null, options);
 
         result.Failed.Should().BeTrue();
-        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:Push:Authentication:AllowedServiceAccounts");
+        result.FailureMessage.Should().Contain(PubSubPushOptions.SectionName + ":GoogleOidc:AllowedServiceAccounts");
     }
 
     [Fact]
-    public void Validate_Defaults_Succeed()
+    public void Validate_DefaultsWithAnAuthenticationChoice_Succeed()
     {
-        new PubSubPushOptionsValidator().Validate(null, new PubSubPushOptions()).Succeeded.Should().BeTrue();
+        new PubSubPushOptionsValidator().Validate(null, new PubSubPushOptions { Authentication = PushAuthentication.Platform }).Succeeded.Should().BeTrue();
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class OidcTokens : IAsyncDisposable
 
     public static async Task<OidcTokens> StartAsync()
     {
+        Docx2Pdf.Testing.TestLayer.RequireIntegration("a JWKS server (Kestrel)");
         var tokens = new OidcTokens();
         var parameters = tokens._key.ExportParameters(false);
         var jwks = new JsonObject
@@ -65,11 +66,32 @@ public sealed class OidcTokens : IAsyncDisposable
         bool emailVerified = true,
         DateTimeOffset? issuedAt = null,
         DateTimeOffset? expires = null,
-        RSA? signWith = null)
+        RSA? signWith = null) =>
+        Sign(
+            Payload(audience, issuer, email, emailVerified, issuedAt, expires),
+            "RS256",
+            input => (signWith ?? _key).SignData(input, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+
+    /// <summary>A token with Pub/Sub's claims whose header names ES256 (and the key id of the RS256 key), signed with an EC key.</summary>
+    public static string CreateEs256(string audience)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Sign(Payload(audience), "ES256", input => key.SignData(input, HashAlgorithmName.SHA256));
+    }
+
+    /// <summary>An unsigned token (<c>alg: none</c>) with Pub/Sub's claims.</summary>
+    public static string CreateUnsigned(string audience) => Sign(Payload(audience), "none", _ => []);
+
+    private static JsonObject Payload(
+        string audience,
+        string issuer = "https://accounts.google.com",
+        string email = PushAccount,
+        bool emailVerified = true,
+        DateTimeOffset? issuedAt = null,
+        DateTimeOffset? expires = null)
     {
         var iat = issuedAt ?? DateTimeOffset.UtcNow.AddMinutes(-1);
-        var header = new JsonObject { ["alg"] = "RS256", ["kid"] = KeyId, ["typ"] = "JWT" };
-        var payload = new JsonObject
+        return new JsonObject
         {
             ["aud"] = audience,
             ["azp"] = "113774264463038321964",
@@ -80,9 +102,13 @@ public sealed class OidcTokens : IAsyncDisposable
             ["iss"] = issuer,
             ["sub"] = "113774264463038321964",
         };
+    }
+
+    private static string Sign(JsonObject payload, string algorithm, Func<byte[], byte[]> sign)
+    {
+        var header = new JsonObject { ["alg"] = algorithm, ["kid"] = KeyId, ["typ"] = "JWT" };
         var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(payload.ToJsonString()));
-        var signature = (signWith ?? _key).SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signingInput + "." + Base64Url(signature);
+        return signingInput + "." + Base64Url(sign(Encoding.ASCII.GetBytes(signingInput)));
     }
 
     /// <summary>Changes the payload of a signed token without re-signing it.</summary>

@@ -18,6 +18,9 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // depends on authentication alone.
 public sealed class AuthenticatedServerFixture : IAsyncLifetime
 {
+    /// <summary>The audience of the push subscription: the public URL, which is not the address the test server listens on.</summary>
+    public const string Audience = "https://docx2pdf.example.run.app/";
+
     public OidcTokens Tokens { get; private set; } = null!;
 
     public TestServer Server { get; private set; } = null!;
@@ -27,10 +30,11 @@ public sealed class AuthenticatedServerFixture : IAsyncLifetime
         Tokens = await OidcTokens.StartAsync();
         Server = await TestServer.StartAsync(services => services.Configure<PubSubPushOptions>(o =>
         {
-            o.Authentication.Enabled = true;
-            o.Authentication.CertificatesUrl = Tokens.CertificatesUrl.ToString();
-            o.Authentication.AllowedServiceAccounts.Add(OidcTokens.PushAccount);
-            o.Authentication.ClockTolerance = TimeSpan.FromSeconds(5);
+            o.Authentication = PushAuthentication.GoogleOidc;
+            o.GoogleOidc.Audience = Audience;
+            o.GoogleOidc.CertificatesUrl = Tokens.CertificatesUrl.ToString();
+            o.GoogleOidc.AllowedServiceAccounts.Add(OidcTokens.PushAccount);
+            o.GoogleOidc.ClockTolerance = TimeSpan.FromSeconds(5);
         }));
     }
 
@@ -41,6 +45,7 @@ public sealed class AuthenticatedServerFixture : IAsyncLifetime
     }
 }
 
+[Trait("Layer", "Integration")]
 public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) : IClassFixture<AuthenticatedServerFixture>
 {
     private readonly string _messageId = Guid.NewGuid().ToString("N");
@@ -51,7 +56,7 @@ public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) 
 
     private IEnumerable<object> Mine => Server.Processed.Where(p => p.Event.MessageId == _messageId).Select(p => (object)p.Outcome);
 
-    private string Audience => Server.BaseAddress.ToString();
+    private static string Audience => AuthenticatedServerFixture.Audience;
 
     [Fact]
     public async Task Push_ValidToken_IsAcknowledged()
@@ -141,6 +146,42 @@ public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) 
         await ExpectRejectedAsync(response, HttpStatusCode.Unauthorized, "signature");
     }
 
+    // Issue 9 finding 1: an ES256 header made Google.Apis.Auth throw InvalidCastException, answered 500 with an Error log.
+    [Fact]
+    public async Task Push_Es256Token_Is401NotServerError()
+    {
+        // A valid token first, so the signing keys are fetched and cached as RSA keys: that is when ES256 broke.
+        (await SendAsync(Tokens.Create(Audience))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var response = await SendAsync(OidcTokens.CreateEs256(Audience));
+
+        await ExpectRejectedAsync(response, HttpStatusCode.Unauthorized, "RS256", acceptedBefore: 1);
+    }
+
+    [Fact]
+    public async Task Push_UnsignedAlgNoneToken_Is401()
+    {
+        var response = await SendAsync(OidcTokens.CreateUnsigned(Audience));
+
+        await ExpectRejectedAsync(response, HttpStatusCode.Unauthorized, "RS256");
+    }
+
+    // Issue 9 finding 1: the audience was taken from the request's URL, so a token minted for another push endpoint
+    // could be replayed here by sending that endpoint's Host header.
+    [Fact]
+    public async Task Push_TokenOfAnotherEndpointReplayedWithItsHost_Is401()
+    {
+        const string OtherEndpoint = "http://other-endpoint.example/";
+        using var client = Server.CreateClient();
+        using var request = PushRequests.Wrapped(TestServer.InputBucket, "auth/doc.docx", 1, 100, eventType: "OBJECT_DELETE", messageId: _messageId);
+        request.Headers.Host = new Uri(OtherEndpoint).Host;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Create(OtherEndpoint));
+
+        var response = await client.SendAsync(request);
+
+        await ExpectRejectedAsync(response, HttpStatusCode.Unauthorized, "aud");
+    }
+
     [Fact]
     public async Task Push_GarbageToken_Is401()
     {
@@ -161,18 +202,19 @@ public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) 
         return await client.SendAsync(request);
     }
 
-    private async Task ExpectRejectedAsync(HttpResponseMessage response, HttpStatusCode status, string reasonFragment)
+    private async Task ExpectRejectedAsync(HttpResponseMessage response, HttpStatusCode status, string reasonFragment, int acceptedBefore = 0)
     {
         response.StatusCode.Should().Be(status);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         problem["detail"]!.GetValue<string>().Should().ContainEquivalentOf(reasonFragment);
         problem.ToJsonString().Should().NotContain(" at ").And.NotContain("/tmp");
-        Mine.Should().BeEmpty("a refused push never reaches the pipeline");
+        Mine.Should().HaveCount(acceptedBefore, "a refused push never reaches the pipeline");
     }
 }
 
 // The endpoint's own token check composes with the host's authorization: .RequireAuthorization() on the returned builder.
+[Trait("Layer", "Integration")]
 public sealed class PushAuthorizationTests
 {
     [Fact]

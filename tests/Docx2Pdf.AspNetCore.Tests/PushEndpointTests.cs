@@ -16,6 +16,7 @@ public sealed class SharedServerFixture : IAsyncLifetime
 }
 
 // Direct HTTP requests (no emulator) against one shared server: each delivery shape and each answer.
+[Trait("Layer", "Integration")]
 public sealed class PushEndpointTests(SharedServerFixture fixture) : IClassFixture<SharedServerFixture>
 {
     private static readonly CorpusDocument Document = Corpus.Get("python-docx/test.docx");

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
+using Docx2Pdf.Testing.Doubles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,18 +43,22 @@ public sealed class TestServer : IAsyncDisposable
     public ConcurrentQueue<(string Path, int Status)> Requests { get; } = new();
 
     /// <summary>Every event the pipeline processed, with its outcome.</summary>
-    public ConcurrentQueue<(StorageEvent Event, ConversionOutcome Outcome)> Processed { get; } = new();
+    public ConcurrentQueue<(StorageEvent Event, ConversionOutcome Outcome)> Processed => Recording?.Processed ?? new();
+
+    private RecordingPipeline? Recording { get; set; }
 
     public static async Task<TestServer> StartAsync(
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? map = null,
         Action<WebApplicationBuilder>? builderHook = null,
         Func<IConversionPipeline, IConversionPipeline>? decoratePipeline = null,
-        Action<Docx2PdfOptions>? docx2Pdf = null)
+        Action<Docx2PdfOptions>? docx2Pdf = null,
+        string? environmentName = null)
     {
+        TestLayer.RequireIntegration("Kestrel with the real pipeline and LibreOffice");
         var root = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environmentName ?? Environments.Production });
         builder.WebHost.UseKestrel();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -67,7 +73,8 @@ public sealed class TestServer : IAsyncDisposable
             docx2Pdf?.Invoke(o);
         });
         TestConverter.Configure(builder.Services, poolSize: 1);
-        builderOfDocx2Pdf.AddPubSubPush();
+        // Loopback only: no token check unless a test chooses one (a test's own Configure runs after this one).
+        builderOfDocx2Pdf.AddPubSubPush(o => o.Authentication = Docx2Pdf.AspNetCore.PubSub.PushAuthentication.None);
         builderOfDocx2Pdf.AddConvertEndpoint();
         services?.Invoke(builder.Services);
         builderHook?.Invoke(builder);
@@ -78,7 +85,9 @@ public sealed class TestServer : IAsyncDisposable
         {
             var real = (IConversionPipeline)(inner.ImplementationFactory?.Invoke(sp) ?? inner.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!));
             var decorated = decoratePipeline?.Invoke(real) ?? real;
-            return new RecordingPipeline(decorated, sp.GetRequiredService<TestServerHandle>().Server!.Processed);
+            var recording = new RecordingPipeline(decorated);
+            sp.GetRequiredService<TestServerHandle>().Server!.Recording = recording;
+            return recording;
         }));
         var handle = new TestServerHandle();
         builder.Services.AddSingleton(handle);
@@ -116,21 +125,19 @@ public sealed class TestServer : IAsyncDisposable
         return await Store.UploadAsync(InputBucket, objectName, file, new ObjectWriteOptions { ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document" });
     }
 
-    public async Task<ObjectInfo?> WaitForObjectAsync(string bucket, string objectName, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            if (await Store.GetInfoAsync(bucket, objectName) is { } info)
-            {
-                return info;
-            }
+    /// <summary>Waits for an object to exist; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public Task<ObjectInfo> WaitForObjectAsync(string bucket, string objectName, TimeSpan timeout) =>
+        Eventually.ValueAsync(() => Store.GetInfoAsync(bucket, objectName), timeout, $"gs://{bucket}/{objectName}");
 
-            await Task.Delay(250);
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Waits until every event the pipeline acknowledged has had its HTTP answer written (a 2xx is Pub/Sub's acknowledgement).
+    /// </summary>
+    public Task WaitForAcknowledgementsAsync(TimeSpan timeout) =>
+        Eventually.UntilAsync(
+            () => Requests.Count(r => r.Status is >= 200 and < 300) >= Processed.Count(p => p.Outcome.ShouldAcknowledge),
+            timeout,
+            "the HTTP answers to every acknowledged event",
+            () => $"answers: {string.Join(", ", Requests.Select(r => r.Status))}");
 
     public int DeliveriesOf(string messageId) => Processed.Count(p => p.Event.MessageId == messageId);
 
@@ -156,15 +163,5 @@ public sealed class TestServer : IAsyncDisposable
     private sealed class TestServerHandle
     {
         public TestServer? Server { get; set; }
-    }
-
-    private sealed class RecordingPipeline(IConversionPipeline inner, ConcurrentQueue<(StorageEvent, ConversionOutcome)> log) : IConversionPipeline
-    {
-        public async Task<ConversionOutcome> ProcessAsync(StorageEvent storageEvent, CancellationToken cancellationToken = default)
-        {
-            var outcome = await inner.ProcessAsync(storageEvent, cancellationToken);
-            log.Enqueue((storageEvent, outcome));
-            return outcome;
-        }
     }
 }

@@ -21,8 +21,29 @@ internal sealed class PubSubPushHandler(
     TimeProvider timeProvider,
     ILogger logger)
 {
-    private readonly PushTokenVerifier? _verifier = options.Authentication.Enabled ? new PushTokenVerifier(options.Authentication, logger) : null;
+    private readonly PushTokenVerifier? _verifier =
+        PubSubPushOptionsValidator.EffectiveMode(options) == PushAuthentication.GoogleOidc ? new PushTokenVerifier(options.GoogleOidc, logger) : null;
     private readonly TimeSpan _workBudget = options.AckDeadline - PubSubPushOptionsValidator.EffectiveMargin(options);
+
+    /// <summary>Says at start who authenticates the pushes this endpoint accepts (a warning when nobody does).</summary>
+    public void LogAuthentication(string pattern)
+    {
+        switch (options.Authentication)
+        {
+            case PushAuthentication.GoogleOidc:
+                Log.AuthenticationGoogleOidc(logger, pattern, string.Join(", ", options.GoogleOidc.Issuers), options.GoogleOidc.Audience ?? string.Empty, string.Join(", ", options.GoogleOidc.AllowedServiceAccounts));
+                break;
+            case PushAuthentication.Platform:
+                Log.AuthenticationPlatform(logger, pattern);
+                break;
+            case PushAuthentication.None:
+                Log.AuthenticationNone(logger, pattern);
+                break;
+            default:
+                Log.AuthenticationNotChosen(logger, pattern, PubSubPushOptions.SectionName + ":Authentication");
+                break;
+        }
+    }
 
     public async Task HandleAsync(HttpContext context)
     {

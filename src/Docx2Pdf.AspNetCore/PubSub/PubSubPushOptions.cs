@@ -29,29 +29,59 @@ public sealed class PubSubPushOptions
     /// </summary>
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
-    /// <summary>Verification of the Google-signed OIDC token Pub/Sub attaches to each push. Off unless <see cref="PushAuthenticationOptions.Enabled"/>.</summary>
-    public PushAuthenticationOptions Authentication { get; set; } = new();
+    /// <summary>
+    /// How push requests are authenticated; there is no default outside the Development environment, where a host with no
+    /// choice does not start. <see cref="PushAuthentication.GoogleOidc"/>: this endpoint verifies the Google-signed token
+    /// (settings in <see cref="GoogleOidc"/>). <see cref="PushAuthentication.Platform"/>: the platform in front of the
+    /// service verifies it (Cloud Run deployed with <c>--no-allow-unauthenticated</c>). <see cref="PushAuthentication.None"/>:
+    /// nobody does; only for a network no one else can reach. The default value is <see langword="null"/> (not chosen).
+    /// </summary>
+    public PushAuthentication? Authentication { get; set; }
+
+    /// <summary>How the Google-signed OIDC token is verified when <see cref="Authentication"/> is <see cref="PushAuthentication.GoogleOidc"/>.</summary>
+    public GoogleOidcOptions GoogleOidc { get; set; } = new();
+}
+
+/// <summary>Who verifies that a push request comes from the Pub/Sub subscription (or Eventarc trigger) it claims to.</summary>
+public enum PushAuthentication
+{
+    /// <summary>
+    /// This endpoint verifies the Google-signed OIDC token (<c>Authorization: Bearer</c>) of an authenticated push
+    /// subscription: RS256 signature by Google's keys, issuer, expiry, the configured audience and an allowed
+    /// service-account e-mail. Refused requests are answered 401 or 403 and never reach the pipeline.
+    /// </summary>
+    GoogleOidc,
+
+    /// <summary>
+    /// The platform in front of this service verifies the token before the request arrives, for example Cloud Run
+    /// deployed with <c>--no-allow-unauthenticated</c> and <c>roles/run.invoker</c> granted only to the push service
+    /// account. This endpoint checks nothing itself; the choice is logged at start.
+    /// </summary>
+    Platform,
+
+    /// <summary>
+    /// No verification at all: whoever can reach the endpoint can have any object converted. Only for a private
+    /// network no one else can reach (or local development); a warning is logged at start.
+    /// </summary>
+    None,
 }
 
 /// <summary>Verification of the OIDC token (<c>Authorization: Bearer</c>) an authenticated push subscription sends.</summary>
-public sealed class PushAuthenticationOptions
+public sealed class GoogleOidcOptions
 {
     /// <summary>The default JWKS address of Google's OIDC signing keys.</summary>
     public const string GoogleCertificatesUrl = "https://www.googleapis.com/oauth2/v3/certs";
 
-    /// <summary>Whether every request must carry a valid token. The default value is <see langword="false"/>.</summary>
-    public bool Enabled { get; set; }
-
     /// <summary>
-    /// The expected <c>aud</c> claim: the audience set on the push subscription. <see langword="null"/> means the URL of the
-    /// request as this server sees it (Pub/Sub's default audience is the push endpoint URL); behind a proxy that rewrites
-    /// scheme or host, set it explicitly. The default value is <see langword="null"/>.
+    /// The expected <c>aud</c> claim: the audience set on the push subscription (by default Pub/Sub uses the push
+    /// endpoint URL, for example <c>https://docx2pdf-abc-ew.a.run.app/</c>). Required: it is never taken from the
+    /// request, whose <c>Host</c> header the sender chooses. The default value is <see langword="null"/>.
     /// </summary>
     public string? Audience { get; set; }
 
     /// <summary>
-    /// The service-account e-mails whose tokens are accepted (the subscription's push service account). Required when
-    /// <see cref="Enabled"/>: any Google account can mint a token for any audience. The default value is empty.
+    /// The service-account e-mails whose tokens are accepted (the subscription's push service account). Required: any
+    /// Google account can mint a token for any audience. The default value is empty.
     /// </summary>
     public IList<string> AllowedServiceAccounts { get; } = [];
 

@@ -26,7 +26,7 @@ internal static class DocumentInspector
 
     public static string FilterFor(InputFormat format) => DocumentFormats.Of(format).ImportFilter;
 
-    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits)
+    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits, CancellationToken cancellationToken = default)
     {
         if (!limits.EnabledFormats.Contains(options.Format))
         {
@@ -52,7 +52,7 @@ internal static class DocumentInspector
             case InputFormat.Docx:
                 if (isCfb)
                 {
-                    if (!ContainsEncryptedPackage(path))
+                    if (!ContainsEncryptedPackage(path, cancellationToken))
                     {
                         throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is an OLE compound file, not a .docx package (perhaps a Word 97-2003 .doc).");
                     }
@@ -63,7 +63,7 @@ internal static class DocumentInspector
                     }
 
                     var decrypted = path + ".decrypted";
-                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted))
+                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted, cancellationToken))
                     {
                         Span<byte> plainHead = stackalloc byte[8];
                         using (var f = File.OpenRead(decrypted))
@@ -71,16 +71,16 @@ internal static class DocumentInspector
                             plainHead = plainHead[..f.ReadAtLeast(plainHead, plainHead.Length, throwOnEndOfStream: false)];
                         }
 
-                        return InspectPackage(decrypted, plainHead, limits, filter, "word/document.xml", requireContentTypes: true) with { Encrypted = true, DecryptedPath = decrypted };
+                        return InspectPackage(decrypted, plainHead, limits, filter, "word/document.xml", requireContentTypes: true, cancellationToken) with { Encrypted = true, DecryptedPath = decrypted };
                     }
 
                     // Not agile encryption (e.g. standard): LibreOffice decrypts it with the password.
                     return new DocumentFacts(filter, Encrypted: true, EmbedsFonts: false, ExternalReferences: 0);
                 }
 
-                return InspectPackage(path, head, limits, filter, "word/document.xml", requireContentTypes: true);
+                return InspectPackage(path, head, limits, filter, "word/document.xml", requireContentTypes: true, cancellationToken);
             case InputFormat.Odt:
-                return InspectPackage(path, head, limits, filter, "content.xml", requireContentTypes: false);
+                return InspectPackage(path, head, limits, filter, "content.xml", requireContentTypes: false, cancellationToken);
             case InputFormat.Doc:
                 return isCfb
                     ? new DocumentFacts(filter, Encrypted: false, EmbedsFonts: false, ExternalReferences: 0)
@@ -94,14 +94,31 @@ internal static class DocumentInspector
         }
     }
 
-    private static bool ContainsEncryptedPackage(string path)
+    private static bool ContainsEncryptedPackage(string path, CancellationToken cancellationToken)
     {
         // The CFB directory stores stream names in UTF-16LE; an encrypted OOXML file has an "EncryptedPackage" stream.
-        var bytes = File.ReadAllBytes(path);
-        return bytes.AsSpan().IndexOf(EncryptedPackageName) >= 0;
+        // Scanned in a small buffer (the tail of each block is kept so a name across two blocks is found).
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = new byte[64 * 1024];
+        var keep = 0;
+        int read;
+        while ((read = file.Read(buffer, keep, buffer.Length - keep)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var filled = keep + read;
+            if (buffer.AsSpan(0, filled).IndexOf(EncryptedPackageName) >= 0)
+            {
+                return true;
+            }
+
+            keep = Math.Min(filled, EncryptedPackageName.Length - 1);
+            buffer.AsSpan(filled - keep, keep).CopyTo(buffer);
+        }
+
+        return false;
     }
 
-    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart, bool requireContentTypes)
+    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart, bool requireContentTypes, CancellationToken cancellationToken)
     {
         if (!head.StartsWith(ZipSignature))
         {
@@ -110,6 +127,9 @@ internal static class DocumentInspector
 
         try
         {
+            // Counted from the end-of-central-directory record and the directory headers, before ZipArchive builds an
+            // object per entry.
+            ZipDirectory.CheckEntryCount(path, limits.MaxZipEntries, cancellationToken);
             using var zip = ZipFile.OpenRead(path);
             var entries = zip.Entries;
             if (entries.Count > limits.MaxZipEntries)
@@ -118,9 +138,8 @@ internal static class DocumentInspector
             }
 
             long total = 0;
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var parts = new Dictionary<string, ZipArchiveEntry>(StringComparer.OrdinalIgnoreCase);
             var embedsFonts = false;
-            var external = 0;
             foreach (var e in entries)
             {
                 total += e.Length;
@@ -134,7 +153,13 @@ internal static class DocumentInspector
                     throw new DocumentRejectedException(FailureKind.InvalidDocument, $"A package entry is compressed more than {LibreOfficeOptions.SectionName}:MaxCompressionRatio ({limits.MaxCompressionRatio}:1) allows.");
                 }
 
-                names.Add(e.FullName);
+                // Part names are unique ignoring case (OPC); a second entry of the same name could be the one LibreOffice
+                // reads while this scan reads the first.
+                if (!parts.TryAdd(e.FullName, e))
+                {
+                    throw new DocumentRejectedException(FailureKind.InvalidDocument, "The package has two entries with the same name.");
+                }
+
                 if (e.FullName.StartsWith("word/fonts/", StringComparison.OrdinalIgnoreCase) ||
                     e.FullName.EndsWith(".odttf", StringComparison.OrdinalIgnoreCase) ||
                     e.FullName.StartsWith("Fonts/", StringComparison.Ordinal))
@@ -143,29 +168,14 @@ internal static class DocumentInspector
                 }
             }
 
-            foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase) && e.Length < 16 * 1024 * 1024))
-            {
-                foreach (var (type, isExternal) in ReadRelationships(e))
-                {
-                    if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
-                    {
-                        external++;
-                    }
-
-                    if (type.EndsWith("/font", StringComparison.Ordinal) || type.Contains("/embeddedFont", StringComparison.OrdinalIgnoreCase))
-                    {
-                        embedsFonts = true;
-                    }
-                }
-            }
-
-            if (!names.Contains(defaultMainPart) || (requireContentTypes && !names.Contains("[Content_Types].xml")))
+            if (!parts.ContainsKey(defaultMainPart) || (requireContentTypes && !parts.ContainsKey("[Content_Types].xml")))
             {
                 throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has no main document part ({defaultMainPart}) or no content types.");
             }
 
             // Decompress everything once: counts the real expanded size (declared sizes can lie) and lets the
-            // ZIP reader reject corrupt data (bad CRC, broken deflate) before LibreOffice sees it.
+            // ZIP reader reject corrupt data (bad CRC, broken deflate) before LibreOffice sees it. This comes before any
+            // XML is parsed, so no parser reads more than the limits allow.
             var buffer = new byte[81920];
             long expanded = 0;
             foreach (var e in entries)
@@ -175,6 +185,7 @@ internal static class DocumentInspector
                 int read;
                 while ((read = s.Read(buffer, 0, buffer.Length)) > 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     expanded += read;
                     if (expanded > limits.MaxUncompressedBytes)
                     {
@@ -190,6 +201,45 @@ internal static class DocumentInspector
                 }
             }
 
+            var external = 0;
+            var fontTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            if (parts.ContainsKey("word/fontTable.xml"))
+            {
+                fontTables.Add("word/fontTable.xml");
+            }
+
+            // Every .rels, whatever its size (the pass above bounded them all): a font table reached through an unread one
+            // would go unseen.
+            foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var source = PackageFonts.SourcePartOf(e.FullName);
+                var readable = PackageFonts.ReadRelationships(e, (id, type, target, isExternal) =>
+                {
+                    if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
+                    {
+                        external++;
+                    }
+
+                    if (type.EndsWith("/font", StringComparison.Ordinal) || type.Contains("/embeddedFont", StringComparison.OrdinalIgnoreCase))
+                    {
+                        embedsFonts = true;
+                    }
+
+                    // LibreOffice finds the font table by relationship type, wherever it lies.
+                    if (!isExternal && type.EndsWith("/fontTable", StringComparison.Ordinal) && fontTables.Count < PackageFonts.MaxFontTables)
+                    {
+                        fontTables.Add(PackageFonts.Resolve(source, target));
+                    }
+                });
+
+                // A .rels this reader cannot read (an entity, broken XML) may still point LibreOffice at a font table.
+                embedsFonts |= !readable;
+            }
+
+            embedsFonts = embedsFonts
+                || fontTables.Any(table => PackageFonts.FontTableEmbeds(parts, table))
+                || (defaultMainPart == "content.xml" && PackageFonts.OdfEmbeds(parts));
             return new DocumentFacts(filter, Encrypted: false, embedsFonts, external);
         }
         catch (InvalidDataException ex)
@@ -200,29 +250,5 @@ internal static class DocumentInspector
         {
             throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a readable ZIP package.", ex);
         }
-    }
-
-    private static List<(string Type, bool External)> ReadRelationships(ZipArchiveEntry entry)
-    {
-        var result = new List<(string, bool)>();
-        try
-        {
-            using var s = entry.Open();
-            using var reader = XmlReader.Create(s, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, CloseInput = false });
-            while (reader.Read())
-            {
-                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Relationship")
-                {
-                    result.Add((reader.GetAttribute("Type") ?? string.Empty,
-                        string.Equals(reader.GetAttribute("TargetMode"), "External", StringComparison.OrdinalIgnoreCase)));
-                }
-            }
-        }
-        catch (XmlException)
-        {
-            // A broken .rels is LibreOffice's to judge; it only matters here for facts we log.
-        }
-
-        return result;
     }
 }

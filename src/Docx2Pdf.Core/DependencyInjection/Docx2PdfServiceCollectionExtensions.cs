@@ -107,6 +107,9 @@ public static class Docx2PdfServiceCollectionExtensions
     private static IObjectStore CreateObjectStore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Docx2Pdf.Storage") ?? NullLogger.Instance;
+        var provider = options.Storage.Provider ?? StorageProvider.FileSystem;
+        Log.StorageSelected(logger, provider, options.Storage.ProviderChosenBy ?? "Docx2Pdf:Storage:Provider", options.OutputBucket ?? string.Empty);
         return options.Storage.Provider switch
         {
             StorageProvider.CloudStorage => new GcsObjectStore(

@@ -49,6 +49,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
     public async Task<ConversionOutcome> ProcessAsync(StorageEvent storageEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(storageEvent);
+        using var logScope = Logging.EventLogScope.Begin(_logger, storageEvent);
         var started = _time.GetTimestamp();
         using var activity = Docx2PdfDiagnostics.ActivitySource.StartActivity("docx2pdf.process", ActivityKind.Consumer);
         if (activity is not null)

@@ -37,6 +37,8 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
     private readonly List<Fault> _faults = [];
     private WebApplication? _app;
     private long _lastGeneration = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    private long _outageUntilTicks;
+    private int _outageFailures;
 
     /// <summary>The port, once started.</summary>
     public int Port { get; private set; }
@@ -52,6 +54,9 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>Called with <c>METHOD rawTarget</c> as each request arrives, before it is answered.</summary>
     public event Action<string>? RequestReceived;
+
+    /// <summary>Called with bucket, name and generation each time a write commits (uploads and <see cref="PutObject"/>): a write counter.</summary>
+    public event Action<string, string, long>? ObjectWritten;
 
     /// <summary>Starts a server on a free port.</summary>
     public static async Task<GcsTestServer> StartAsync()
@@ -80,6 +85,41 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// An outage: until <paramref name="duration"/> has passed, every request is answered 500, 503 or with a reset connection,
+    /// in turn, as a storage backend in trouble does.
+    /// </summary>
+    public void FailFor(TimeSpan duration) =>
+        Interlocked.Exchange(ref _outageUntilTicks, DateTime.UtcNow.Add(duration).Ticks);
+
+    /// <summary>How many requests the current or last <see cref="FailFor"/> outage answered with a failure.</summary>
+    public int OutageFailures => Volatile.Read(ref _outageFailures);
+
+    /// <summary>Stores an object directly (no HTTP), as an upload with no precondition would; returns its generation.</summary>
+    /// <param name="bucket">The bucket.</param>
+    /// <param name="name">The object name.</param>
+    /// <param name="data">The stored bytes (compressed ones when <paramref name="contentEncoding"/> is <c>gzip</c>).</param>
+    /// <param name="contentType">The content type.</param>
+    /// <param name="metadata">Custom metadata.</param>
+    /// <param name="contentEncoding">
+    /// The stored Content-Encoding. With <c>gzip</c> the object is served as Cloud Storage does: as stored to a request that
+    /// accepts gzip (with <c>Content-Encoding: gzip</c>), decompressed to any other (decompressive transcoding).
+    /// </param>
+    /// <param name="reportedSize">The size the object resource states, when it should lie about the stored bytes.</param>
+    public long PutObject(string bucket, string name, byte[] data, string? contentType = null, IReadOnlyDictionary<string, string>? metadata = null, string? contentEncoding = null, long? reportedSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        StoredObject written;
+        lock (_writeLock)
+        {
+            written = new StoredObject(data, NextGeneration(), contentType, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal), DateTimeOffset.UtcNow, contentEncoding, reportedSize);
+            _objects[(bucket, name)] = written;
+        }
+
+        ObjectWritten?.Invoke(bucket, name, written.Generation);
+        return written.Generation;
+    }
+
     /// <summary>Drops the request log.</summary>
     public void ClearRequests() => _requests.Clear();
 
@@ -92,6 +132,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
+        TestLayer.RequireIntegration("the in-test Cloud Storage server (Kestrel)");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
@@ -135,6 +176,22 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         _requests.Enqueue($"{request.Method} {rawTarget}");
         RequestReceived?.Invoke($"{request.Method} {rawTarget}");
+
+        if (DateTime.UtcNow.Ticks < Interlocked.Read(ref _outageUntilTicks))
+        {
+            switch (Interlocked.Increment(ref _outageFailures) % 3)
+            {
+                case 0:
+                    context.Abort(); // a reset connection
+                    return;
+                case 1:
+                    await ErrorAsync(context, 500, "Injected outage").ConfigureAwait(false);
+                    return;
+                default:
+                    await ErrorAsync(context, 503, "Injected outage").ConfigureAwait(false);
+                    return;
+            }
+        }
 
         if (TakeFault($"{request.Method} {rawTarget}") is { } status)
         {
@@ -227,8 +284,26 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         if (query.TryGetValue("alt", out var alt) && alt == "media")
         {
             context.Response.ContentType = obj.ContentType ?? "application/octet-stream";
-            context.Response.ContentLength = obj.Data.Length;
             context.Response.Headers["x-goog-generation"] = obj.Generation.ToString(CultureInfo.InvariantCulture);
+            if (string.Equals(obj.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers["x-goog-stored-content-encoding"] = "gzip";
+                if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers.ContentEncoding = "gzip";
+                    context.Response.ContentLength = obj.Data.Length;
+                    await context.Response.Body.WriteAsync(obj.Data).ConfigureAwait(false);
+                }
+                else
+                {
+                    await using var gunzip = new GZipStream(new MemoryStream(obj.Data), CompressionMode.Decompress);
+                    await gunzip.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            context.Response.ContentLength = obj.Data.Length;
             await context.Response.Body.WriteAsync(obj.Data).ConfigureAwait(false);
             return;
         }
@@ -428,6 +503,8 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
             return;
         }
 
+        ObjectWritten?.Invoke(bucket, name, written.Generation);
+
         await JsonAsync(context, 200, ToResource(bucket, name, written)).ConfigureAwait(false);
     }
 
@@ -468,12 +545,17 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
             ["generation"] = generation,
             ["metageneration"] = "1",
             ["contentType"] = obj.ContentType,
-            ["size"] = obj.Data.Length.ToString(CultureInfo.InvariantCulture),
+            ["size"] = (obj.ReportedSize ?? obj.Data.Length).ToString(CultureInfo.InvariantCulture),
             ["md5Hash"] = Convert.ToBase64String(MD5.HashData(obj.Data)),
             ["storageClass"] = "STANDARD",
             ["timeCreated"] = obj.Updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["updated"] = obj.Updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         };
+        if (obj.ContentEncoding is not null)
+        {
+            resource["contentEncoding"] = obj.ContentEncoding;
+        }
+
         if (obj.Metadata.Count > 0)
         {
             resource["metadata"] = metadata;
@@ -521,7 +603,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     private sealed record Fault(int Remaining, int StatusCode, Func<string, bool> Matches);
 
-    private sealed record StoredObject(byte[] Data, long Generation, string? ContentType, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Updated);
+    private sealed record StoredObject(byte[] Data, long Generation, string? ContentType, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Updated, string? ContentEncoding = null, long? ReportedSize = null);
 
     private sealed class UploadSession(string bucket, JsonObject metadata, IReadOnlyDictionary<string, string> query)
     {
