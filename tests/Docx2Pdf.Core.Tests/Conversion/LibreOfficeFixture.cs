@@ -13,7 +13,14 @@ public sealed class LibreOfficeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         TestLayer.RequireIntegration("LibreOffice");
-        Converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = WorkFolder });
+        Converter = new LibreOfficeConverter(new LibreOfficeOptions
+        {
+            PoolSize = 2,
+            WorkFolder = WorkFolder,
+            // Generous on a loaded machine: the tests here are about outcomes, not durations.
+            ConversionTimeout = TimeSpan.FromMinutes(10),
+            QueueTimeout = TimeSpan.FromMinutes(10),
+        });
         await Converter.WarmUpAsync();
     }
 
