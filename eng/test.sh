@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test in the solution against real LibreOffice, real Kestrel, Google's Pub/Sub emulator
 # and a Cloud Storage JSON API server; installs what is missing first.
-#   bash eng/test.sh          both layers (what .ci/run runs)
+#   bash eng/test.sh          both layers, then the quick profile of the fire suite (eng/fire.sh --quick): what .ci/run runs
 #   bash eng/test.sh --fast   the fast layer only: no LibreOffice, emulator, storage server or Kestrel is started or
 #                             installed (only the .NET SDK is needed); tests marked [Trait("Layer", "Integration")] are left out.
 # Other arguments go to dotnet test.
@@ -46,4 +46,14 @@ for f in glob.glob(sys.argv[1] + "/*.trx"):
     skipped += int(c.get("notExecuted", 0))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
+
+# Proof under fire, quick profile (a few minutes): load, faults and hostile inputs against the sample host; its report
+# goes to artifacts/fire/reliability.md. The full profile (docs/reliability.md) is run by hand: bash eng/fire.sh.
+if ! $fast; then
+  set +e
+  FIRE_SKIP_PREREQUISITES=1 bash eng/fire.sh --quick
+  fire_rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then rc=$fire_rc; fi
+fi
 exit $rc

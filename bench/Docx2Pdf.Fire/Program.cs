@@ -2,6 +2,7 @@
 // for what it does and the figures of its last full run. Loopback only; every wait is bounded; it stops what it starts.
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Docx2Pdf.Fire;
 using Docx2Pdf.Testing;
@@ -26,6 +27,18 @@ var results = new List<ScenarioResult>();
 var watch = Stopwatch.StartNew();
 await using (var emulator = await PubSubEmulator.StartAsync())
 {
+    // Interrupted (Ctrl+C, SIGTERM, a CI timeout): stop every host and the emulator before going, so nothing outlives the suite.
+    void Abort(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine("Interrupted: stopping the hosts and the emulator.");
+        HostProcess.KillAll();
+        emulator.Stop();
+        Environment.Exit(130);
+    }
+
+    using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Abort);
+    using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Abort);
     var scenarios = new Scenarios(runDir, profile, emulator);
     foreach (var id in only ?? Scenarios.All)
     {
@@ -53,6 +66,17 @@ await using (var emulator = await PubSubEmulator.StartAsync())
 
 var ok = results.All(r => r.Passed);
 await File.WriteAllTextAsync(report, Report.Render(results, profile, command, watch.Elapsed));
+if (Arg("--readme") is { } readme)
+{
+    // The README's one line about this report, between markers, rewritten with the report so its figures are never typed by hand.
+    var text = await File.ReadAllTextAsync(readme);
+    const string Start = "<!-- fire:headline -->", End = "<!-- /fire:headline -->";
+    var (from, to) = (text.IndexOf(Start, StringComparison.Ordinal), text.IndexOf(End, StringComparison.Ordinal));
+    if (from >= 0 && to > from)
+    {
+        await File.WriteAllTextAsync(readme, string.Concat(text.AsSpan(0, from + Start.Length), Report.Headline(results, Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(readme))!, report)), text.AsSpan(to)));
+    }
+}
 Console.WriteLine($"{results.Count(r => r.Passed)} of {results.Count} scenarios passed in {watch.Elapsed:hh\\:mm\\:ss}; report: {report}; logs: {runDir}");
 if (ok && !args.Contains("--keep"))
 {
@@ -63,6 +87,9 @@ return ok ? 0 : 1;
 
 internal static class Report
 {
+    public static string Headline(IReadOnlyList<ScenarioResult> results, string reportLink) =>
+        $"Under fire ([{reportLink}]({reportLink}), written by `bash eng/fire.sh`): {results.Sum(r => r.Notifications)} notifications, {results.Sum(r => r.Faults)} faults injected, {results.Sum(r => r.Lost)} lost, {results.Sum(r => r.WrittenTwice)} written twice; {results.Count(r => r.Passed)} of {results.Count} scenarios passed.";
+
     public static string Render(IReadOnlyList<ScenarioResult> results, Profile profile, string command, TimeSpan took)
     {
         var notifications = results.Sum(r => r.Notifications);
