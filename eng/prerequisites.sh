@@ -39,7 +39,14 @@ if [[ "$lo_version" != *":$LIBREOFFICE_VERSION."* || "$uno_version" != *":$LIBRE
   if [ "$codename" = "bookworm" ]; then
     sources=/etc/apt/sources.list.d/bookworm-backports.sources
     if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+      # Backports come from the same Debian mirror this machine already uses for bookworm (deb822 or one-line sources).
+      mirror="$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -n 1 || true)"
+      [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)"
+      if [ -z "$mirror" ]; then
+        echo "Cannot tell this machine's Debian mirror (no bookworm entry in /etc/apt/sources.list*): add bookworm-backports to apt's sources and run this again." >&2
+        exit 1
+      fi
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" |
         $SUDO tee "$sources" >/dev/null
     fi
     target=(-t "$LIBREOFFICE_SUITE")
