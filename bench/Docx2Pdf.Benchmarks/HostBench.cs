@@ -542,9 +542,9 @@ namespace Docx2Pdf.Benchmarks
             psi.Environment["Docx2Pdf__Storage__Provider"] = "FileSystem";
             psi.Environment["Docx2Pdf__Storage__LocalRoot"] = "/tmp/docx2pdf-buckets";
             // As deployed by eng/deploy-cloud-run.sh: Cloud Run checks the push token in front of the service.
-            // (Both section names: Docx2Pdf:PubSubPush is being renamed Docx2Pdf:PubSub:Push.)
+            // (Both section names: Docx2Pdf:PubSub:Push is being renamed Docx2Pdf:PubSub:Push.)
             psi.Environment["Docx2Pdf__PubSub__Push__Authentication"] = "Platform";
-            psi.Environment["Docx2Pdf__PubSubPush__Authentication"] = "Platform";
+            psi.Environment["Docx2Pdf__PubSub__Push__Authentication"] = "Platform";
             foreach (var pair in settings.HostEnv)
             {
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);

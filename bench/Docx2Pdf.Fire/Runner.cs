@@ -86,9 +86,9 @@ internal static class Runner
             ["Docx2Pdf:LibreOffice:ConversionTimeout"] = (conversionTimeout ?? TimeSpan.FromSeconds(60)).ToString("c", CultureInfo.InvariantCulture),
             // Push settings under the structure issue's name and under the name they had before it.
             ["Docx2Pdf:PubSub:Push:Authentication"] = "None",
-            ["Docx2Pdf:PubSubPush:Authentication"] = "None",
+            ["Docx2Pdf:PubSub:Push:Authentication"] = "None",
             ["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:01:00",
-            ["Docx2Pdf:PubSubPush:AckDeadline"] = "00:01:00",
+            ["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:01:00",
             ["shutdownTimeoutSeconds"] = "30",
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
@@ -105,8 +105,8 @@ internal static class Runner
     {
         ["Docx2Pdf:PubSub:Pull:Subscription"] = subscription,
         ["Docx2Pdf:PubSub:Pull:Endpoint"] = $"http://{emulator.HostAndPort}/",
-        ["Docx2Pdf:PubSub:Subscription"] = subscription,
-        ["Docx2Pdf:PubSub:Endpoint"] = $"http://{emulator.HostAndPort}/",
+        ["Docx2Pdf:PubSub:Pull:Subscription"] = subscription,
+        ["Docx2Pdf:PubSub:Pull:Endpoint"] = $"http://{emulator.HostAndPort}/",
     };
 
     public static GcsSettings Gcs(GcsTestServer gcs) => new(gcs);

@@ -734,10 +734,10 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
             ["Docx2Pdf:PubSub:Push:GoogleOidc:Audience"] = audience,
             ["Docx2Pdf:PubSub:Push:GoogleOidc:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
             ["Docx2Pdf:PubSub:Push:GoogleOidc:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
-            ["Docx2Pdf:PubSubPush:Authentication"] = "GoogleOidc",
-            ["Docx2Pdf:PubSubPush:GoogleOidc:Audience"] = audience,
-            ["Docx2Pdf:PubSubPush:GoogleOidc:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
-            ["Docx2Pdf:PubSubPush:GoogleOidc:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
+            ["Docx2Pdf:PubSub:Push:Authentication"] = "GoogleOidc",
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:Audience"] = audience,
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:AllowedServiceAccounts:0"] = TokenLab.ServiceAccount,
+            ["Docx2Pdf:PubSub:Push:GoogleOidc:CertificatesUrl"] = tokens.CertificatesUrl.ToString(),
         });
         var host = HostProcess.Start(lab, "host1", settings, port);
         await host.WaitReadyAsync(Ready);

@@ -23,13 +23,17 @@ if (builder.Configuration["shutdownTimeoutSeconds"] is null)
 // One JSON object per line in Cloud Logging's shape on Cloud Run (K_SERVICE), or with Logging:Console:FormatterName=cloud-logging.
 builder.Logging.AddCloudLoggingConsole();
 
-var docx2Pdf = builder.Services.AddDocx2Pdf(builder.Configuration.GetSection(Docx2PdfOptions.SectionName));
+// Every Docx2Pdf setting lives under this one section (Docx2Pdf:PubSub:Push, Docx2Pdf:PubSub:Pull, Docx2Pdf:Convert, ...).
+// AddPubSubPush()/AddConvertEndpoint() validate their settings at start and give the host one shutdown coordinator.
+var docx2Pdf = builder.Services.AddDocx2Pdf(builder.Configuration.GetSection(Docx2PdfOptions.SectionName))
+    .AddPubSubPush()
+    .AddConvertEndpoint();
 builder.Services.AddHealthChecks().AddDocx2Pdf();
 
-// Pull mode is opt-in: set Docx2Pdf:PubSub:Subscription to run the pull subscriber in this host as well.
-if (builder.Configuration["Docx2Pdf:PubSub:Subscription"] is { Length: > 0 })
+// Pull mode is opt-in: set Docx2Pdf:PubSub:Pull:Subscription to run the pull subscriber in this host as well.
+if (builder.Configuration["Docx2Pdf:PubSub:Pull:Subscription"] is { Length: > 0 })
 {
-    docx2Pdf.AddPubSubPullConversion(builder.Configuration.GetSection("Docx2Pdf:PubSub"));
+    docx2Pdf.AddPubSubPullConversion();
 }
 
 var app = builder.Build();

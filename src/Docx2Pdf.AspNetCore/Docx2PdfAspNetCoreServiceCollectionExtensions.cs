@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class Docx2PdfAspNetCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds <see cref="PubSubPushOptions"/> to <c>Docx2Pdf:PubSubPush</c>, applies <paramref name="configure"/> and validates
+    /// Binds <see cref="PubSubPushOptions"/> to <c>Docx2Pdf:PubSub:Push</c>, applies <paramref name="configure"/> and validates
     /// the result when the host starts. Optional: <c>MapPubSubConversion()</c> also runs on the defaults.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
@@ -20,7 +20,8 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
     public static IDocx2PdfBuilder AddPubSubPush(this IDocx2PdfBuilder builder, Action<PubSubPushOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<PubSubPushOptions>().BindConfiguration(PubSubPushOptions.SectionName).ValidateOnStart();
+        var options = builder.Services.AddOptions<PubSubPushOptions>().ValidateOnStart();
+        RelativeSectionBinder<PubSubPushOptions>.Register(builder.Services, PubSubPushOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
@@ -33,7 +34,7 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Binds <see cref="ConvertEndpointOptions"/> to <c>Docx2Pdf:ConvertEndpoint</c>, applies <paramref name="configure"/> and
+    /// Binds <see cref="ConvertEndpointOptions"/> to <c>Docx2Pdf:Convert</c>, applies <paramref name="configure"/> and
     /// validates the result when the host starts. Optional: <c>MapDocx2PdfConversion()</c> also runs on the defaults.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
@@ -42,7 +43,8 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
     public static IDocx2PdfBuilder AddConvertEndpoint(this IDocx2PdfBuilder builder, Action<ConvertEndpointOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<ConvertEndpointOptions>().BindConfiguration(ConvertEndpointOptions.SectionName).ValidateOnStart();
+        var options = builder.Services.AddOptions<ConvertEndpointOptions>().ValidateOnStart();
+        RelativeSectionBinder<ConvertEndpointOptions>.Register(builder.Services, ConvertEndpointOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Docx2Pdf.AspNetCore;
 using Docx2Pdf.AspNetCore.Conversion;
 using Docx2Pdf.AspNetCore.Hosting;
@@ -105,7 +106,8 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
             // Mapped without AddPubSubPush()/AddConvertEndpoint(): still honour the configuration section and code-side
             // Configure<T>() calls, so settings are never silently ignored.
             value = services.GetRequiredService<IOptions<T>>().Value;
-            services.GetService<IConfiguration>()?.GetSection(sectionName).Bind(value);
+            var configuration = services.GetService<Docx2PdfConfiguration>() ?? new Docx2PdfConfiguration(null);
+            configuration.SubSection(services, sectionName)?.Bind(value);
         }
 
         // Validated here as well as on start, so an endpoint mapped without AddPubSubPush()/AddConvertEndpoint() is checked too.
@@ -113,6 +115,23 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         return result.Failed ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(T), result.Failures) : value;
     }
 
-    private static ShutdownCoordinator Shutdown(IServiceProvider services) =>
-        services.GetService<ShutdownCoordinator>() ?? ActivatorUtilities.CreateInstance<ShutdownCoordinator>(services, services.GetService<TimeProvider>() ?? TimeProvider.System);
+    // Hosts that mapped an endpoint without AddPubSubPush()/AddConvertEndpoint() (which register the coordinator in the
+    // container) still get exactly one coordinator per host, shared by every Map* call, so a SIGTERM drains one count.
+    private static readonly ConditionalWeakTable<IServiceProvider, ShutdownCoordinator> Unregistered = [];
+
+    /// <summary>The host's one <see cref="ShutdownCoordinator"/>: the container's, else one per service provider, disposed when the host stops.</summary>
+    internal static ShutdownCoordinator Shutdown(IServiceProvider services)
+    {
+        if (services.GetService<ShutdownCoordinator>() is { } registered)
+        {
+            return registered;
+        }
+
+        return Unregistered.GetValue(services, static sp =>
+        {
+            var coordinator = ActivatorUtilities.CreateInstance<ShutdownCoordinator>(sp, sp.GetService<TimeProvider>() ?? TimeProvider.System);
+            sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopped.Register(coordinator.Dispose);
+            return coordinator;
+        });
+    }
 }

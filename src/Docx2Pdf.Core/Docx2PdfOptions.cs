@@ -116,6 +116,9 @@ public sealed class Docx2PdfStorageOptions
     /// </summary>
     [ValidateObjectMembers]
     public GcsObjectStoreOptions CloudStorage { get; set; } = new();
+
+    /// <summary>The setting or environment variable that chose <see cref="Provider"/> (for the start-up log).</summary>
+    internal string? ProviderChosenBy { get; set; }
 }
 
 /// <summary>The object stores Docx2Pdf can use.</summary>

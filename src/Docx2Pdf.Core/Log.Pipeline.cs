@@ -44,6 +44,6 @@ internal static partial class Log
     [LoggerMessage(412, LogLevel.Error, "Warming up the document converter failed; the first conversion will start it.")]
     public static partial void ConverterWarmUpFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(413, LogLevel.Information, "Docx2Pdf uses the {StorageProvider} object store; PDFs go to bucket {OutputBucket}.")]
-    public static partial void StorageSelected(ILogger logger, StorageProvider storageProvider, string outputBucket);
+    [LoggerMessage(413, LogLevel.Information, "Docx2Pdf uses the {StorageProvider} object store, chosen by {ChosenBy}; PDFs go to bucket {OutputBucket}.")]
+    public static partial void StorageSelected(ILogger logger, StorageProvider storageProvider, string chosenBy, string outputBucket);
 }

@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Warning, "Extending the leases of {Count} messages on {Subscription} failed; they may be delivered again")]
     public static partial void LeaseExtensionFailed(ILogger logger, int count, string subscription, Exception exception);
 
-    [LoggerMessage(2021, LogLevel.Warning, "Message {MessageId} has been held for {HeldSeconds} s, over Docx2Pdf:PubSub:MaxLeaseDuration; its lease is no longer extended and Pub/Sub will deliver it again")]
+    [LoggerMessage(2021, LogLevel.Warning, "Message {MessageId} has been held for {HeldSeconds} s, over Docx2Pdf:PubSub:Pull:MaxLeaseDuration; its lease is no longer extended and Pub/Sub will deliver it again")]
     public static partial void LeaseExpired(ILogger logger, string? messageId, double heldSeconds);
 
     [LoggerMessage(2030, LogLevel.Information, "Stopping: {Count} messages that had not started handed back")]

@@ -12,7 +12,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PubSubPullConversionBuilderExtensions
 {
     /// <summary>
-    /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from the <c>Docx2Pdf:PubSub</c>
+    /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from the <c>Docx2Pdf:PubSub:Pull</c>
     /// section of the host's <see cref="IConfiguration"/>. See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
@@ -30,7 +30,7 @@ public static class PubSubPullConversionBuilderExtensions
     /// <c>docx2pdf-pubsub-pull</c>. Calling it again only adds configuration.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
-    /// <param name="configure">Sets the options, after the host configuration's <c>Docx2Pdf:PubSub</c> section was bound; at least <see cref="PubSubPullOptions.Subscription"/>.</param>
+    /// <param name="configure">Sets the options, after the host configuration's <c>Docx2Pdf:PubSub:Pull</c> section was bound; at least <see cref="PubSubPullOptions.Subscription"/>.</param>
     /// <returns>The builder, for chaining.</returns>
     public static IDocx2PdfBuilder AddPubSubPullConversion(this IDocx2PdfBuilder builder, Action<PubSubPullOptions> configure)
     {
@@ -44,7 +44,7 @@ public static class PubSubPullConversionBuilderExtensions
     /// <summary>
     /// Pulls Cloud Storage notifications from a Pub/Sub subscription, with options bound from
     /// <paramref name="section"/> (usually <c>configuration.GetSection(PubSubPullOptions.SectionName)</c>, that is
-    /// <c>Docx2Pdf:PubSub</c>). See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
+    /// <c>Docx2Pdf:PubSub:Pull</c>). See <see cref="AddPubSubPullConversion(IDocx2PdfBuilder, Action{PubSubPullOptions})"/>.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddDocx2Pdf()</c>.</param>
     /// <param name="section">The configuration section holding the options.</param>
@@ -68,8 +68,8 @@ public static class PubSubPullConversionBuilderExtensions
         services.AddSingleton<PubSubPullMarker>();
         services.AddOptions<PubSubPullOptions>().ValidateOnStart();
 
-        // The host's configuration first (when there is one); code and explicit sections are applied after it.
-        services.AddSingleton<IConfigureOptions<PubSubPullOptions>, HostConfigurationBinder>();
+        // The Docx2Pdf section's PubSub:Pull first (when there is one); code and explicit sections are applied after it.
+        RelativeSectionBinder<PubSubPullOptions>.Register(services, PubSubPullOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPullOptions>, PubSubPullOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PullHealth>();
@@ -98,15 +98,4 @@ public static class PubSubPullConversionBuilderExtensions
     }
 
     private sealed class PubSubPullMarker;
-
-    private sealed class HostConfigurationBinder(IServiceProvider services) : IConfigureOptions<PubSubPullOptions>
-    {
-        public void Configure(PubSubPullOptions options)
-        {
-            if (services.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(PubSubPullOptions.SectionName).Bind(options);
-            }
-        }
-    }
 }

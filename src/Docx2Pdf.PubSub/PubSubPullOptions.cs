@@ -1,10 +1,13 @@
 namespace Docx2Pdf.PubSub;
 
-/// <summary>Settings of the Pub/Sub pull subscriber (configuration section <c>Docx2Pdf:PubSub</c>).</summary>
+/// <summary>Settings of the Pub/Sub pull subscriber (configuration section <c>Docx2Pdf:PubSub:Pull</c>).</summary>
 public sealed class PubSubPullOptions
 {
-    /// <summary>The configuration section the options bind from: <c>Docx2Pdf:PubSub</c>.</summary>
-    public const string SectionName = "Docx2Pdf:PubSub";
+    /// <summary>
+    /// The configuration section the options bind from: <c>Docx2Pdf:PubSub:Pull</c> (relative to the section passed to
+    /// <c>AddDocx2Pdf(section)</c>, when one was).
+    /// </summary>
+    public const string SectionName = "Docx2Pdf:PubSub:Pull";
 
     /// <summary>
     /// The subscription to pull from, in the form <c>projects/{project}/subscriptions/{subscription}</c>. Required.

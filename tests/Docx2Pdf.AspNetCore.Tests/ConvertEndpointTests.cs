@@ -71,7 +71,7 @@ public sealed class ConvertEndpointTests(ConvertServerFixture fixture) : IClassF
         using var response = await client.PostAsync(new Uri("/convert", UriKind.Relative), content);
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
-        (await ProblemAsync(response))["detail"]!.GetValue<string>().Should().Contain("Docx2Pdf:ConvertEndpoint:MaxRequestBodySize");
+        (await ProblemAsync(response))["detail"]!.GetValue<string>().Should().Contain("Docx2Pdf:Convert:MaxRequestBodySize");
     }
 
     [Fact]

@@ -50,17 +50,17 @@ public sealed class InvalidMessagePolicyTests
 
 public sealed class ConfigurationWithoutAddPubSubPushTests
 {
-    // The sample maps the endpoint without AddPubSubPush(): the Docx2Pdf:PubSubPush section must still apply.
+    // The sample maps the endpoint without AddPubSubPush(): the Docx2Pdf:PubSub:Push section must still apply.
     [Fact]
     public async Task MapPubSubConversion_SectionInConfigurationWithoutAddPubSubPush_SettingApplies()
     {
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration["Docx2Pdf:PubSubPush:AckDeadline"] = "00:00:05";
+        builder.Configuration["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:00:05";
         builder.Services.AddDocx2Pdf(o => o.OutputBucket = "out");
         await using var app = builder.Build();
 
         var map = () => app.MapPubSubConversion();
 
-        map.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*Docx2Pdf:PubSubPush:AckDeadline*");
+        map.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*Docx2Pdf:PubSub:Push:AckDeadline*");
     }
 }

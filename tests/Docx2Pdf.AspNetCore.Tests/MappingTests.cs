@@ -43,7 +43,7 @@ public sealed class MappingTests
 
         var map = () => app.MapPubSubConversion();
 
-        map.Should().Throw<OptionsValidationException>().WithMessage("*Docx2Pdf:PubSubPush:AckDeadline*");
+        map.Should().Throw<OptionsValidationException>().WithMessage("*Docx2Pdf:PubSub:Push:AckDeadline*");
     }
 
     [Fact]

@@ -119,6 +119,6 @@ public sealed class PushEndpointTests(SharedServerFixture fixture) : IClassFixtu
         var response = await client.PostAsync(new Uri("/", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
-        (await response.Content.ReadAsStringAsync()).Should().Contain("Docx2Pdf:PubSubPush:MaxRequestBodySize");
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Docx2Pdf:PubSub:Push:MaxRequestBodySize");
     }
 }

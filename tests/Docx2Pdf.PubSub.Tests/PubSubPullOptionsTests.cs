@@ -25,7 +25,7 @@ public sealed class PubSubPullOptionsTests
 
         var start = () => host.StartAsync();
 
-        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Docx2Pdf:PubSub:Subscription");
+        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Docx2Pdf:PubSub:Pull:Subscription");
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class PubSubPullOptionsTests
         });
 
         result.Failed.Should().BeTrue();
-        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:MaxOutstandingMessages").And.Contain("Docx2Pdf:PubSub:AckDeadline");
+        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:Pull:MaxOutstandingMessages").And.Contain("Docx2Pdf:PubSub:Pull:AckDeadline");
     }
 
     [Fact]
@@ -50,9 +50,9 @@ public sealed class PubSubPullOptionsTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Docx2Pdf:PubSub:Subscription"] = "projects/p/subscriptions/from-config",
-            ["Docx2Pdf:PubSub:MaxOutstandingMessages"] = "7",
-            ["Docx2Pdf:PubSub:AckDeadline"] = "00:02:00",
+            ["Docx2Pdf:PubSub:Pull:Subscription"] = "projects/p/subscriptions/from-config",
+            ["Docx2Pdf:PubSub:Pull:MaxOutstandingMessages"] = "7",
+            ["Docx2Pdf:PubSub:Pull:AckDeadline"] = "00:02:00",
         });
         builder.Services.AddDocx2Pdf(o => o.OutputBucket = "pdfs-out").AddPubSubPullConversion();
         builder.Services.AddDocx2Pdf().AddPubSubPullConversion(o => o.MaxConcurrentConversions = 3);

@@ -3,8 +3,11 @@ namespace Docx2Pdf.AspNetCore.Conversion;
 /// <summary>Settings of the synchronous convert endpoint mapped by <c>MapDocx2PdfConversion()</c>.</summary>
 public sealed class ConvertEndpointOptions
 {
-    /// <summary>The configuration section these options bind to: <c>Docx2Pdf:ConvertEndpoint</c>.</summary>
-    public const string SectionName = "Docx2Pdf:ConvertEndpoint";
+    /// <summary>
+    /// The configuration section these options bind to: <c>Docx2Pdf:Convert</c> (relative to the section passed to
+    /// <c>AddDocx2Pdf(section)</c>, when one was).
+    /// </summary>
+    public const string SectionName = "Docx2Pdf:Convert";
 
     /// <summary>The largest document accepted, in bytes; larger requests are answered 413. The default value is 50 MiB (52428800).</summary>
     public long MaxRequestBodySize { get; set; } = 50L * 1024 * 1024;

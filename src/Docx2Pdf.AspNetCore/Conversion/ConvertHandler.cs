@@ -199,29 +199,15 @@ internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpoi
     /// <summary>The input format a content type (or, for octet-stream and multipart parts, a file extension) names.</summary>
     internal static InputFormat? FormatOf(string? contentType, string? fileName)
     {
-        var media = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
-        switch (media)
+        var media = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value : null;
+        if (media is not null && !media.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
-                return InputFormat.Docx;
-            case "application/msword":
-                return InputFormat.Doc;
-            case "application/vnd.oasis.opendocument.text":
-                return InputFormat.Odt;
-            case "application/rtf" or "text/rtf":
-                return InputFormat.Rtf;
-            case null or "application/octet-stream":
-                return Path.GetExtension(fileName ?? string.Empty).ToLowerInvariant() switch
-                {
-                    ".doc" => InputFormat.Doc,
-                    ".odt" => InputFormat.Odt,
-                    ".rtf" => InputFormat.Rtf,
-                    ".docx" or "" => InputFormat.Docx, // an unnamed octet stream is taken for the default format
-                    _ => null,
-                };
-            default:
-                return null;
+            return DocumentFormats.FromMediaType(media)?.Format;
         }
+
+        // An octet stream (or no type) is named by its file extension; an unnamed one is taken for the default format.
+        var extension = Path.GetExtension(fileName ?? string.Empty);
+        return extension.Length == 0 ? InputFormat.Docx : DocumentFormats.FromExtension(extension)?.Format;
     }
 
     private static string Unsupported(string? contentType) =>

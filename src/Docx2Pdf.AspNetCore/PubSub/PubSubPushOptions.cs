@@ -3,8 +3,11 @@ namespace Docx2Pdf.AspNetCore.PubSub;
 /// <summary>Settings of the Pub/Sub push and Eventarc endpoint mapped by <c>MapPubSubConversion()</c>.</summary>
 public sealed class PubSubPushOptions
 {
-    /// <summary>The configuration section these options bind to: <c>Docx2Pdf:PubSubPush</c>.</summary>
-    public const string SectionName = "Docx2Pdf:PubSubPush";
+    /// <summary>
+    /// The configuration section these options bind to: <c>Docx2Pdf:PubSub:Push</c> (relative to the section passed to
+    /// <c>AddDocx2Pdf(section)</c>, when one was).
+    /// </summary>
+    public const string SectionName = "Docx2Pdf:PubSub:Push";
 
     /// <summary>
     /// The ack deadline of the push subscription (10 s to 600 s). No conversion outlives it: the work is cancelled and

@@ -29,9 +29,9 @@ internal sealed class PubSubPushOptionsValidator(IHostEnvironment? environment =
             errors.Add($"{Prefix}AckDeadline must be between 10 and 600 seconds (Pub/Sub's range); it is {options.AckDeadline.TotalSeconds:0.###} s.");
         }
 
-        if (options.DeadlineSafetyMargin < TimeSpan.Zero)
+        if (options.DeadlineSafetyMargin < TimeSpan.Zero || options.DeadlineSafetyMargin > TimeSpan.FromMinutes(5))
         {
-            errors.Add($"{Prefix}DeadlineSafetyMargin must not be negative.");
+            errors.Add($"{Prefix}DeadlineSafetyMargin must be between 0 and 5 minutes; it is {options.DeadlineSafetyMargin}.");
         }
 
         if (options.MaxRequestBodySize is < 1024 or > 64L * 1024 * 1024)

@@ -24,14 +24,7 @@ internal static class DocumentInspector
     private static readonly byte[] EncryptedPackageName = Encoding.Unicode.GetBytes("EncryptedPackage");
     private const long RatioCheckFloor = 1024 * 1024;
 
-    public static string FilterFor(InputFormat format) => format switch
-    {
-        InputFormat.Docx => "MS Word 2007 XML",
-        InputFormat.Doc => "MS Word 97",
-        InputFormat.Odt => "writer8",
-        InputFormat.Rtf => "Rich Text Format",
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
-    };
+    public static string FilterFor(InputFormat format) => DocumentFormats.Of(format).ImportFilter;
 
     public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits, CancellationToken cancellationToken = default)
     {

@@ -97,8 +97,8 @@ public sealed class LibreOfficeOptions
     public string PythonPath { get; set; } = "/usr/bin/python3";
 
     /// <summary>Input formats accepted; others fail with <see cref="FailureKind.UnsupportedFormat"/>.
-    /// The default value is only <see cref="InputFormat.Docx"/> (configuration adds to it).</summary>
-    public IList<InputFormat> EnabledFormats { get; } = [InputFormat.Docx];
+    /// The default value is only <see cref="InputFormat.Docx"/>; a configured list replaces it.</summary>
+    public IList<InputFormat> EnabledFormats { get; set; } = [InputFormat.Docx];
 
     /// <summary>Largest accepted input, in bytes; larger fails with <see cref="FailureKind.DocumentTooLarge"/>.
     /// The default value is 104857600 (100 MiB).</summary>

@@ -22,9 +22,9 @@ internal sealed class LibreOfficeOptionsValidator : IValidateOptions<LibreOffice
             failures.Add($"{Prefix}{nameof(options.QueueLength)} must be 0 or more (was {options.QueueLength}).");
         }
 
-        Positive(options.QueueTimeout, nameof(options.QueueTimeout));
-        Positive(options.ConversionTimeout, nameof(options.ConversionTimeout));
-        Positive(options.StartTimeout, nameof(options.StartTimeout));
+        Between(options.QueueTimeout, TimeSpan.FromMinutes(10), nameof(options.QueueTimeout));
+        Between(options.ConversionTimeout, TimeSpan.FromHours(1), nameof(options.ConversionTimeout));
+        Between(options.StartTimeout, TimeSpan.FromMinutes(10), nameof(options.StartTimeout));
         AtLeastOne(options.MaxConversionsPerInstance, nameof(options.MaxConversionsPerInstance));
         AtLeastOne(options.MaxInstanceMemoryMegabytes, nameof(options.MaxInstanceMemoryMegabytes));
         AtLeastOne(options.MaxInputBytes, nameof(options.MaxInputBytes));
@@ -60,11 +60,12 @@ internal sealed class LibreOfficeOptionsValidator : IValidateOptions<LibreOffice
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
-        void Positive(TimeSpan value, string setting)
+        // An upper bound catches "60" read as 60 days where 60 seconds (00:01:00) was meant.
+        void Between(TimeSpan value, TimeSpan max, string setting)
         {
-            if (value <= TimeSpan.Zero)
+            if (value <= TimeSpan.Zero || value > max)
             {
-                failures.Add($"{Prefix}{setting} must be greater than zero (was {value}).");
+                failures.Add($"{Prefix}{setting} must be greater than zero and at most {max} (was {value}; write seconds as hh:mm:ss, for example 00:01:00).");
             }
         }
 

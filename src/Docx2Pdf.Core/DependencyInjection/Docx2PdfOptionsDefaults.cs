@@ -30,11 +30,21 @@ internal sealed class Docx2PdfOptionsDefaults : IPostConfigureOptions<Docx2PdfOp
             options.OutputBucket = bucket;
         }
 
-        if (options.Storage is not null)
+        if (options.Storage is { } storage)
         {
-            options.Storage.Provider ??= options.Storage.CloudStorage?.BaseUri is not null
-                ? StorageProvider.CloudStorage
-                : ResolveProvider(_environment);
+            if (storage.Provider is not null)
+            {
+                storage.ProviderChosenBy = "Docx2Pdf:Storage:Provider";
+            }
+            else if (storage.CloudStorage?.BaseUri is not null)
+            {
+                storage.Provider = StorageProvider.CloudStorage;
+                storage.ProviderChosenBy = "Docx2Pdf:Storage:CloudStorage:BaseUri";
+            }
+            else
+            {
+                (storage.Provider, storage.ProviderChosenBy) = ResolveProviderWithReason(_environment);
+            }
         }
     }
 
@@ -42,12 +52,21 @@ internal sealed class Docx2PdfOptionsDefaults : IPostConfigureOptions<Docx2PdfOp
     /// Cloud Storage when the environment says we are meant to use it (an emulator, the sample's OUTPUT_BUCKET, or Cloud Run),
     /// the local folder otherwise, so a developer's first run needs no cloud account.
     /// </summary>
-    internal static StorageProvider ResolveProvider(Func<string, string?> environment) =>
-        !string.IsNullOrEmpty(environment("STORAGE_EMULATOR_HOST")) ||
-        !string.IsNullOrEmpty(environment(OutputBucketVariable)) ||
-        !string.IsNullOrEmpty(environment("K_SERVICE"))
-            ? StorageProvider.CloudStorage
-            : StorageProvider.FileSystem;
+    internal static StorageProvider ResolveProvider(Func<string, string?> environment) => ResolveProviderWithReason(environment).Provider;
+
+    /// <summary>The same rule, with the setting or variable that decided it (logged at start).</summary>
+    internal static (StorageProvider Provider, string Reason) ResolveProviderWithReason(Func<string, string?> environment)
+    {
+        foreach (var variable in new[] { "STORAGE_EMULATOR_HOST", OutputBucketVariable, "K_SERVICE" })
+        {
+            if (!string.IsNullOrEmpty(environment(variable)))
+            {
+                return (StorageProvider.CloudStorage, "the environment variable " + variable);
+            }
+        }
+
+        return (StorageProvider.FileSystem, "the default: none of Docx2Pdf:Storage:Provider, STORAGE_EMULATOR_HOST, OUTPUT_BUCKET, K_SERVICE is set");
+    }
 
     /// <summary>Binds <paramref name="section"/>; a configured extension list replaces the default instead of adding to it.</summary>
     internal static void Bind(IConfiguration section, Docx2PdfOptions options)

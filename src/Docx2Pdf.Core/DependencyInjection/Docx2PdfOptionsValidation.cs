@@ -1,5 +1,6 @@
 using System.Text;
 using Docx2Pdf;
+using Docx2Pdf.Conversion;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ internal sealed partial class Docx2PdfOptionsValidator : IValidateOptions<Docx2P
 /// <summary>The rules data annotations cannot say: the extension list, the prefixes, the loop guard.</summary>
 internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfOptions>
 {
-    internal static readonly string[] SupportedExtensions = [".docx", ".doc", ".odt", ".rtf"];
+    private static readonly TimeSpan MaxRetryAgeLimit = TimeSpan.FromDays(31);
 
     public ValidateOptionsResult Validate(string? name, Docx2PdfOptions options)
     {
@@ -27,9 +28,9 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
         {
             foreach (var extension in options.Extensions)
             {
-                if (!SupportedExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase))
+                if (DocumentFormats.FromExtension(extension) is null)
                 {
-                    builder.AddError($"Docx2Pdf:Extensions contains '{extension}'; allowed: {string.Join(", ", SupportedExtensions)} (with the leading dot).");
+                    builder.AddError($"Docx2Pdf:Extensions contains '{extension}'; allowed: {string.Join(", ", DocumentFormats.Extensions)} (with the leading dot).");
                 }
             }
         }
@@ -45,9 +46,9 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
             builder.AddError("Docx2Pdf:MaxDeliveryAttempts must be at least 1.");
         }
 
-        if (options.MaxRetryAge <= TimeSpan.Zero)
+        if (options.MaxRetryAge <= TimeSpan.Zero || options.MaxRetryAge > MaxRetryAgeLimit)
         {
-            builder.AddError("Docx2Pdf:MaxRetryAge must be positive, for example 1.00:00:00 (one day).");
+            builder.AddError($"Docx2Pdf:MaxRetryAge must be positive and at most 31 days (Pub/Sub keeps messages at most that long), for example 1.00:00:00 (one day); it is {options.MaxRetryAge}.");
         }
 
         if (string.IsNullOrEmpty(options.FailurePrefix))
@@ -78,12 +79,8 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
         }
         else if (options.Storage.Provider == StorageProvider.CloudStorage)
         {
-            // The store's own cross-field rules, reported under this library's setting path.
-            var result = new GcsObjectStoreOptionsRulesValidator().Validate(name, options.Storage.CloudStorage);
-            foreach (var failure in result.Failures ?? [])
-            {
-                builder.AddError(failure.Replace("GcsObjectStoreOptions.", "Docx2Pdf:Storage:CloudStorage:", StringComparison.Ordinal));
-            }
+            // The store's own cross-field rules; their messages already name the Docx2Pdf:Storage:CloudStorage path.
+            builder.AddResult(new GcsObjectStoreOptionsRulesValidator().Validate(name, options.Storage.CloudStorage));
         }
 
         return builder.Build();

@@ -53,18 +53,22 @@ public static class Docx2PdfServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
 
         services.AddOptions<Docx2PdfOptions>();
+
+        // The first call decides the section; every adapter binds relative to it.
+        services.TryAddSingleton(new Docx2PdfConfiguration(section));
         if (section is null)
         {
             // Bound from the host's configuration at resolve time, once however often AddDocx2Pdf() is called.
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Docx2PdfOptions>, HostConfigurationBinder>());
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<LibreOfficeOptions>, HostLibreOfficeBinder>());
-            services.AddLibreOfficeConverter();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<LibreOfficeOptions>, LibreOfficeBinder>());
         }
         else
         {
             services.AddSingleton<IConfigureOptions<Docx2PdfOptions>>(new SectionBinder(section));
-            services.AddLibreOfficeConverter(section.GetSection(LibreOfficeSubsection));
+            services.AddSingleton<IConfigureOptions<LibreOfficeOptions>>(sp => new LibreOfficeBinder(sp) { Section = section.GetSection(LibreOfficeSubsection) });
         }
+
+        services.AddLibreOfficeConverter();
 
         if (configure is not null)
         {
@@ -74,6 +78,11 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<Docx2PdfOptions>, Docx2PdfOptionsDefaults>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Docx2PdfOptions>, Docx2PdfOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Docx2PdfOptions>, Docx2PdfOptionsRulesValidator>());
+
+        // The Cloud Storage settings live inside Docx2PdfOptions (Docx2Pdf:Storage:CloudStorage) and are checked with them;
+        // the store's own validators also run when GcsObjectStoreOptions is registered on its own.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GcsObjectStoreOptions>, GcsObjectStoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GcsObjectStoreOptions>, GcsObjectStoreOptionsRulesValidator>());
         services.AddOptions<Docx2PdfOptions>().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -85,7 +94,8 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, EnableFormatsOfExtensions>());
 
         // The local-folder store's root comes from Docx2Pdf:Storage:LocalRoot unless its own options set one.
-        services.AddOptions<FileSystemObjectStoreOptions>();
+        services.AddOptions<FileSystemObjectStoreOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FileSystemObjectStoreOptions>, FileSystemObjectStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FileSystemObjectStoreOptions>, FileSystemRootFromDocx2PdfOptions>());
         services.TryAddSingleton<IObjectStore>(CreateObjectStore);
 
@@ -97,6 +107,9 @@ public static class Docx2PdfServiceCollectionExtensions
     private static IObjectStore CreateObjectStore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Docx2Pdf.Storage") ?? NullLogger.Instance;
+        var provider = options.Storage.Provider ?? StorageProvider.FileSystem;
+        Log.StorageSelected(logger, provider, options.Storage.ProviderChosenBy ?? "Docx2Pdf:Storage:Provider", options.OutputBucket ?? string.Empty);
         return options.Storage.Provider switch
         {
             StorageProvider.CloudStorage => new GcsObjectStore(
@@ -130,20 +143,28 @@ public static class Docx2PdfServiceCollectionExtensions
         {
             foreach (var extension in docx2Pdf.Value.Extensions)
             {
-                var format = EventTriage.FormatOf(extension);
-                if (!options.EnabledFormats.Contains(format))
+                if (DocumentFormats.FromExtension(extension) is { } entry && !options.EnabledFormats.Contains(entry.Format))
                 {
-                    options.EnabledFormats.Add(format);
+                    options.EnabledFormats.Add(entry.Format);
                 }
             }
         }
     }
 
-    /// <summary>Binds <c>Docx2Pdf:LibreOffice</c> from the host's configuration, when the container has one.</summary>
-    private sealed class HostLibreOfficeBinder(IServiceProvider services) : IConfigureOptions<LibreOfficeOptions>
+    /// <summary>Binds <c>LibreOffice</c> under the Docx2Pdf section (the host's <c>Docx2Pdf:LibreOffice</c> by default); a configured format list replaces the default.</summary>
+    private sealed class LibreOfficeBinder(IServiceProvider services) : IConfigureOptions<LibreOfficeOptions>
     {
-        public void Configure(LibreOfficeOptions options) =>
-            services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName).Bind(options);
+        /// <summary>The explicit section; <see langword="null"/>: the host's <c>Docx2Pdf:LibreOffice</c>.</summary>
+        public IConfiguration? Section { get; init; }
+
+        public void Configure(LibreOfficeOptions options)
+        {
+            var bound = Section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
+            if (bound is not null)
+            {
+                Docx2PdfConfiguration.BindReplacingLists(bound, options, (nameof(LibreOfficeOptions.EnabledFormats), s => options.EnabledFormats = s.Get<List<InputFormat>>() ?? []));
+            }
+        }
     }
 
     /// <summary>Binds <c>Docx2Pdf</c> from the host's configuration, when the container has one.</summary>

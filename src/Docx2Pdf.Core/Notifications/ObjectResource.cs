@@ -36,7 +36,7 @@ internal sealed record ObjectResource
             throw new InvalidMessageException(field, $"{field} is empty. With payloadFormat JSON_API_V1 it must be {Expected}.");
         }
 
-        using var document = WireFormat.ParseJson(utf8, field, Expected);
+        using var document = MessageFieldReader.ParseJson(utf8, field, Expected);
         return Parse(document.RootElement, field);
     }
 
@@ -45,16 +45,16 @@ internal sealed record ObjectResource
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidMessageException(field, $"{field} is {WireFormat.Describe(root.ValueKind)}. Expected {Expected}.");
+            throw new InvalidMessageException(field, $"{field} is {MessageFieldReader.Describe(root.ValueKind)}. Expected {Expected}.");
         }
 
         return new ObjectResource
         {
-            Bucket = WireFormat.OptionalString(root, "bucket", field + ".bucket"),
-            Name = WireFormat.OptionalString(root, "name", field + ".name"),
-            Generation = WireFormat.OptionalInt64(root, "generation", field + ".generation", positive: true),
-            Size = WireFormat.OptionalInt64(root, "size", field + ".size", positive: false),
-            ContentType = WireFormat.OptionalString(root, "contentType", field + ".contentType"),
+            Bucket = MessageFieldReader.OptionalString(root, "bucket", field + ".bucket"),
+            Name = MessageFieldReader.OptionalString(root, "name", field + ".name"),
+            Generation = MessageFieldReader.OptionalInt64(root, "generation", field + ".generation", positive: true),
+            Size = MessageFieldReader.OptionalInt64(root, "size", field + ".size", positive: false),
+            ContentType = MessageFieldReader.OptionalString(root, "contentType", field + ".contentType"),
             Metadata = ReadMetadata(root, field + ".metadata"),
         };
     }
@@ -68,7 +68,7 @@ internal sealed record ObjectResource
 
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidMessageException(field, $"{field} is {WireFormat.Describe(element.ValueKind)}. Custom metadata is a JSON object of strings such as {{\"k\":\"v\"}}.");
+            throw new InvalidMessageException(field, $"{field} is {MessageFieldReader.Describe(element.ValueKind)}. Custom metadata is a JSON object of strings such as {{\"k\":\"v\"}}.");
         }
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -77,13 +77,13 @@ internal sealed record ObjectResource
             switch (property.Value.ValueKind)
             {
                 case JsonValueKind.String:
-                    metadata[property.Name] = WireFormat.GetString(property.Value, $"{field}.{property.Name}");
+                    metadata[property.Name] = MessageFieldReader.GetString(property.Value, $"{field}.{property.Name}");
                     break;
                 case JsonValueKind.Null:
                     // A null value means "no such key" in the JSON API (it is how a key is removed).
                     break;
                 default:
-                    throw new InvalidMessageException($"{field}.{property.Name}", $"Custom metadata values are strings; {field}.{property.Name} is {WireFormat.Describe(property.Value.ValueKind)}.");
+                    throw new InvalidMessageException($"{field}.{property.Name}", $"Custom metadata values are strings; {field}.{property.Name} is {MessageFieldReader.Describe(property.Value.ValueKind)}.");
             }
         }
 

@@ -26,17 +26,17 @@ public static class PubSubMessageReader
     public static PubSubMessage Read(JsonElement message) => Read(message, "message");
 
     /// <summary>Reads a wrapped push body: <c>{"message":{...},"subscription":"...","deliveryAttempt":N}</c>.</summary>
-    /// <param name="utf8Body">The request body, UTF-8, with or without a byte-order mark; at most <see cref="StorageEventReader.MaxBodyBytes"/> bytes.</param>
+    /// <param name="utf8Body">The request body, UTF-8, with or without a byte-order mark; the caller bounds its size.</param>
     /// <returns>The message, the subscription name and the delivery attempt (present only with a dead-letter policy).</returns>
     /// <exception cref="InvalidMessageException">The body is empty, too large, not JSON or not a push body.</exception>
     public static (PubSubMessage Message, string? Subscription, int? DeliveryAttempt) ReadPushBody(ReadOnlySpan<byte> utf8Body)
     {
-        var body = WireFormat.PrepareBody(utf8Body, "body", ExpectedPushBody);
-        using var document = WireFormat.ParseJson(body, "body", ExpectedPushBody);
+        var body = MessageFieldReader.PrepareBody(utf8Body, "body", ExpectedPushBody);
+        using var document = MessageFieldReader.ParseJson(body, "body", ExpectedPushBody);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidMessageException("body", $"The body is {WireFormat.Describe(root.ValueKind)}, not a push body. Expected {ExpectedPushBody}.");
+            throw new InvalidMessageException("body", $"The body is {MessageFieldReader.Describe(root.ValueKind)}, not a push body. Expected {ExpectedPushBody}.");
         }
 
         if (!root.TryGetProperty("message", out var messageElement) || messageElement.ValueKind == JsonValueKind.Null)
@@ -45,7 +45,7 @@ public static class PubSubMessageReader
         }
 
         var message = Read(messageElement, "message");
-        var subscription = WireFormat.OptionalString(root, "subscription", "subscription");
+        var subscription = MessageFieldReader.OptionalString(root, "subscription", "subscription");
         var deliveryAttempt = ReadDeliveryAttempt(root, "deliveryAttempt");
         return (message, subscription, deliveryAttempt);
     }
@@ -65,7 +65,7 @@ public static class PubSubMessageReader
             throw new InvalidMessageException("receivedMessages[]", $"A received message must be a JSON object such as {Expected}.");
         }
 
-        var ackId = WireFormat.OptionalString(receivedMessage, "ackId", "ackId");
+        var ackId = MessageFieldReader.OptionalString(receivedMessage, "ackId", "ackId");
         if (string.IsNullOrEmpty(ackId))
         {
             throw new InvalidMessageException("ackId", $"The received message has no \"ackId\". Expected {Expected}.");
@@ -83,23 +83,23 @@ public static class PubSubMessageReader
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidMessageException(field, $"{field} is {WireFormat.Describe(message.ValueKind)}. Expected {ExpectedMessage}.");
+            throw new InvalidMessageException(field, $"{field} is {MessageFieldReader.Describe(message.ValueKind)}. Expected {ExpectedMessage}.");
         }
 
         return new PubSubMessage
         {
             Data = ReadData(message, field + ".data"),
             Attributes = ReadAttributes(message, field + ".attributes"),
-            MessageId = WireFormat.OptionalString(message, "messageId", field + ".messageId")
-                ?? WireFormat.OptionalString(message, "message_id", field + ".message_id"),
+            MessageId = MessageFieldReader.OptionalString(message, "messageId", field + ".messageId")
+                ?? MessageFieldReader.OptionalString(message, "message_id", field + ".message_id"),
             PublishTime = ReadTime(message, "publishTime", field) ?? ReadTime(message, "publish_time", field),
-            OrderingKey = WireFormat.OptionalString(message, "orderingKey", field + ".orderingKey"),
+            OrderingKey = MessageFieldReader.OptionalString(message, "orderingKey", field + ".orderingKey"),
         };
     }
 
     private static byte[] ReadData(JsonElement message, string field)
     {
-        var text = WireFormat.OptionalString(message, "data", field);
+        var text = MessageFieldReader.OptionalString(message, "data", field);
         if (string.IsNullOrEmpty(text))
         {
             return [];
@@ -130,7 +130,7 @@ public static class PubSubMessageReader
 
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidMessageException(field, $"{field} is {WireFormat.Describe(element.ValueKind)}. Expected a JSON object of strings such as {{\"bucketId\":\"b\",\"objectId\":\"o\"}}.");
+            throw new InvalidMessageException(field, $"{field} is {MessageFieldReader.Describe(element.ValueKind)}. Expected a JSON object of strings such as {{\"bucketId\":\"b\",\"objectId\":\"o\"}}.");
         }
 
         foreach (var property in element.EnumerateObject())
@@ -139,10 +139,10 @@ public static class PubSubMessageReader
             var valueField = $"{field}.{name}";
             if (property.Value.ValueKind != JsonValueKind.String)
             {
-                throw new InvalidMessageException(valueField, $"Attribute values are strings; {valueField} is {WireFormat.Describe(property.Value.ValueKind)}.");
+                throw new InvalidMessageException(valueField, $"Attribute values are strings; {valueField} is {MessageFieldReader.Describe(property.Value.ValueKind)}.");
             }
 
-            attributes[name] = WireFormat.GetString(property.Value, valueField);
+            attributes[name] = MessageFieldReader.GetString(property.Value, valueField);
         }
 
         return attributes;
@@ -150,13 +150,13 @@ public static class PubSubMessageReader
 
     private static DateTimeOffset? ReadTime(JsonElement message, string name, string field)
     {
-        var text = WireFormat.OptionalString(message, name, $"{field}.{name}");
-        return string.IsNullOrEmpty(text) ? null : WireFormat.ParseTimestamp(text, $"{field}.{name}");
+        var text = MessageFieldReader.OptionalString(message, name, $"{field}.{name}");
+        return string.IsNullOrEmpty(text) ? null : MessageFieldReader.ParseTimestamp(text, $"{field}.{name}");
     }
 
     private static int? ReadDeliveryAttempt(JsonElement parent, string field)
     {
-        var value = WireFormat.OptionalInt64(parent, "deliveryAttempt", field, positive: true);
+        var value = MessageFieldReader.OptionalInt64(parent, "deliveryAttempt", field, positive: true);
         return value switch
         {
             null => null,

@@ -56,7 +56,7 @@ public static partial class StorageEventReader
         {
             if (!source.StartsWith(SourcePrefix, StringComparison.Ordinal) || source.Length == SourcePrefix.Length || source.IndexOf('/', SourcePrefix.Length) >= 0)
             {
-                throw new InvalidMessageException("source", $"The CloudEvent source \"{WireFormat.Truncate(source)}\" is not a Cloud Storage bucket. Expected {ExpectedCloudEvent}.");
+                throw new InvalidMessageException("source", $"The CloudEvent source \"{MessageFieldReader.Truncate(source)}\" is not a Cloud Storage bucket. Expected {ExpectedCloudEvent}.");
             }
 
             sourceBucket = source[SourcePrefix.Length..];
@@ -67,7 +67,7 @@ public static partial class StorageEventReader
         {
             if (!cloudEvent.Subject.StartsWith(SubjectPrefix, StringComparison.Ordinal))
             {
-                throw new InvalidMessageException("subject", $"The CloudEvent subject \"{WireFormat.Truncate(cloudEvent.Subject)}\" does not name an object. Expected {ExpectedCloudEvent}.");
+                throw new InvalidMessageException("subject", $"The CloudEvent subject \"{MessageFieldReader.Truncate(cloudEvent.Subject)}\" does not name an object. Expected {ExpectedCloudEvent}.");
             }
 
             subjectName = cloudEvent.Subject[SubjectPrefix.Length..];
@@ -78,8 +78,8 @@ public static partial class StorageEventReader
 
         return new StorageEvent
         {
-            Bucket = WireFormat.CheckBucketName(bucket, "source", ExpectedCloudEvent),
-            ObjectName = WireFormat.CheckObjectName(objectName, "subject", ExpectedCloudEvent),
+            Bucket = MessageFieldReader.CheckBucketName(bucket, "source", ExpectedCloudEvent),
+            ObjectName = MessageFieldReader.CheckObjectName(objectName, "subject", ExpectedCloudEvent),
             Generation = resource?.Generation,
             EventType = MapEventType(rawType),
             RawEventType = rawType,
@@ -93,14 +93,14 @@ public static partial class StorageEventReader
     }
 
     /// <summary>Reads a structured-mode CloudEvent (<c>application/cloudevents+json</c>) holding a Cloud Storage event.</summary>
-    /// <param name="body">The request body, UTF-8, with or without a byte-order mark; at most <see cref="MaxBodyBytes"/> bytes.</param>
+    /// <param name="body">The request body, UTF-8, with or without a byte-order mark.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">The body is not a valid structured CloudEvent for Cloud Storage.</exception>
     public static StorageEvent FromStructuredCloudEvent(ReadOnlySpan<byte> body) => FromStructuredCloudEvent(StructuredCloudEventMediaType, body);
 
     /// <summary>Reads a structured-mode CloudEvent after checking the request's Content-Type.</summary>
     /// <param name="contentType">The request's Content-Type; must be <c>application/cloudevents+json</c> (batches are not accepted).</param>
-    /// <param name="body">The request body; at most <see cref="MaxBodyBytes"/> bytes.</param>
+    /// <param name="body">The request body.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">Wrong Content-Type (field <c>Content-Type</c>) or an invalid event.</exception>
     public static StorageEvent FromStructuredCloudEvent(string? contentType, ReadOnlySpan<byte> body)
@@ -108,27 +108,27 @@ public static partial class StorageEventReader
         var mediaType = ParseMediaType(contentType);
         if (!string.Equals(mediaType?.MediaType, StructuredCloudEventMediaType, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidMessageException("Content-Type", $"Content-Type \"{WireFormat.Truncate(contentType ?? string.Empty)}\" is not a structured CloudEvent. Expected Content-Type {StructuredCloudEventMediaType} (one event, not a batch).");
+            throw new InvalidMessageException("Content-Type", $"Content-Type \"{MessageFieldReader.Truncate(contentType ?? string.Empty)}\" is not a structured CloudEvent. Expected Content-Type {StructuredCloudEventMediaType} (one event, not a batch).");
         }
 
         if (mediaType!.CharSet is { Length: > 0 } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidMessageException("Content-Type", $"charset \"{WireFormat.Truncate(charset)}\" is not supported. CloudEvents JSON is UTF-8.");
+            throw new InvalidMessageException("Content-Type", $"charset \"{MessageFieldReader.Truncate(charset)}\" is not supported. CloudEvents JSON is UTF-8.");
         }
 
-        var utf8 = WireFormat.PrepareBody(body, "body", ExpectedStructured);
-        using (var document = WireFormat.ParseJson(utf8, "body", ExpectedStructured))
+        var utf8 = MessageFieldReader.PrepareBody(body, "body", ExpectedStructured);
+        using (var document = MessageFieldReader.ParseJson(utf8, "body", ExpectedStructured))
         {
             // Checked here so that the error names the field; the SDK's messages do not.
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new InvalidMessageException("body", $"The body is {WireFormat.Describe(root.ValueKind)}. Expected {ExpectedStructured}.");
+                throw new InvalidMessageException("body", $"The body is {MessageFieldReader.Describe(root.ValueKind)}. Expected {ExpectedStructured}.");
             }
 
             foreach (var required in (ReadOnlySpan<string>)["specversion", "id", "source", "type"])
             {
-                if (string.IsNullOrEmpty(WireFormat.OptionalString(root, required, required)))
+                if (string.IsNullOrEmpty(MessageFieldReader.OptionalString(root, required, required)))
                 {
                     throw new InvalidMessageException(required, $"The CloudEvent has no \"{required}\". Expected {ExpectedStructured}.");
                 }
@@ -155,7 +155,7 @@ public static partial class StorageEventReader
     /// </summary>
     /// <param name="headers">The request headers; headers other than <c>ce-*</c> are ignored.</param>
     /// <param name="contentType">The request's Content-Type (the event's datacontenttype); JSON or absent.</param>
-    /// <param name="body">The request body; at most <see cref="MaxBodyBytes"/> bytes.</param>
+    /// <param name="body">The request body.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">The request is not a valid CloudEvent for Cloud Storage; header fields are
     /// named as headers (<c>ce-type</c>, <c>ce-source</c>...), content fields as in <see cref="FromCloudEvent"/>.</exception>
@@ -175,12 +175,7 @@ public static partial class StorageEventReader
 
         if (!string.IsNullOrWhiteSpace(contentType) && !IsJson(mediaType))
         {
-            throw new InvalidMessageException("Content-Type", $"Content-Type \"{WireFormat.Truncate(contentType)}\" is not JSON. A binary-mode Cloud Storage CloudEvent carries the object resource as application/json; a structured one is {StructuredCloudEventMediaType}.");
-        }
-
-        if (body.Length > MaxBodyBytes)
-        {
-            throw new InvalidMessageException("body", $"The body is {body.Length} bytes; at most {MaxBodyBytes} bytes are accepted. A storage event is a few kilobytes.");
+            throw new InvalidMessageException("Content-Type", $"Content-Type \"{MessageFieldReader.Truncate(contentType)}\" is not JSON. A binary-mode Cloud Storage CloudEvent carries the object resource as application/json; a structured one is {StructuredCloudEventMediaType}.");
         }
 
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -206,7 +201,7 @@ public static partial class StorageEventReader
         var specVersion = string.IsNullOrEmpty(specVersionId) ? null : CloudEventsSpecVersion.FromVersionId(specVersionId);
         if (specVersion is null)
         {
-            throw new InvalidMessageException("ce-specversion", $"ce-specversion is \"{WireFormat.Truncate(specVersionId ?? string.Empty)}\"; expected 1.0. Binary-mode CloudEvents carry ce-specversion, ce-id, ce-source, ce-type (and for Cloud Storage ce-subject) headers.");
+            throw new InvalidMessageException("ce-specversion", $"ce-specversion is \"{MessageFieldReader.Truncate(specVersionId ?? string.Empty)}\"; expected 1.0. Binary-mode CloudEvents carry ce-specversion, ce-id, ce-source, ce-type (and for Cloud Storage ce-subject) headers.");
         }
 
         var cloudEvent = new CloudEvent(specVersion);

@@ -10,9 +10,6 @@ namespace Docx2Pdf.Notifications;
 /// </summary>
 public static partial class StorageEventReader
 {
-    /// <summary>The largest body accepted, in bytes (1 MiB). A storage event is a few kilobytes; larger bodies are rejected unread.</summary>
-    public const int MaxBodyBytes = 1024 * 1024;
-
     internal const string ExpectedNotification =
         "a Cloud Storage notification: attributes eventType (OBJECT_FINALIZE, OBJECT_METADATA_UPDATE, OBJECT_DELETE or OBJECT_ARCHIVE), bucketId, objectId, objectGeneration and payloadFormat (NONE, or JSON_API_V1 with data holding the object resource JSON)";
 
@@ -46,7 +43,7 @@ public static partial class StorageEventReader
     }
 
     /// <summary>Reads a wrapped Pub/Sub push body (the default push format) holding a Cloud Storage notification.</summary>
-    /// <param name="utf8Body">The request body, UTF-8, with or without a byte-order mark; at most <see cref="MaxBodyBytes"/> bytes.</param>
+    /// <param name="utf8Body">The request body, UTF-8, with or without a byte-order mark; the caller bounds its size.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">The body is not a push body holding a valid Cloud Storage notification.</exception>
     public static StorageEvent FromWrappedPush(ReadOnlySpan<byte> utf8Body)
@@ -62,17 +59,13 @@ public static partial class StorageEventReader
     /// the Content-Type (the emulator sends <c>application/x-www-form-urlencoded</c>). Header values must be the header bytes
     /// decoded as UTF-8 (Kestrel's default): Pub/Sub writes attribute values, object names included, as raw UTF-8.
     /// </summary>
-    /// <param name="body">The raw message data (empty with <c>payloadFormat</c> <c>NONE</c>); at most <see cref="MaxBodyBytes"/> bytes.</param>
+    /// <param name="body">The raw message data (empty with <c>payloadFormat</c> <c>NONE</c>); the caller bounds its size.</param>
     /// <param name="headers">The request headers; other headers are ignored.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">The headers and body are not a valid Cloud Storage notification.</exception>
     public static StorageEvent FromUnwrappedPush(ReadOnlySpan<byte> body, IEnumerable<KeyValuePair<string, string>> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (body.Length > MaxBodyBytes)
-        {
-            throw new InvalidMessageException("body", $"The body is {body.Length} bytes; at most {MaxBodyBytes} bytes are accepted. A storage event is a few kilobytes.");
-        }
 
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         string? messageId = null;
@@ -107,7 +100,7 @@ public static partial class StorageEventReader
             Data = body.ToArray(),
             Attributes = attributes,
             MessageId = string.IsNullOrEmpty(messageId) ? null : messageId,
-            PublishTime = string.IsNullOrEmpty(publishTime) ? null : WireFormat.ParseTimestamp(publishTime.Trim(), "x-goog-pubsub-publish-time"),
+            PublishTime = string.IsNullOrEmpty(publishTime) ? null : MessageFieldReader.ParseTimestamp(publishTime.Trim(), "x-goog-pubsub-publish-time"),
         };
         return FromNotification(message, deliveryAttempt: null, dataField: "body");
 
@@ -130,7 +123,7 @@ public static partial class StorageEventReader
 
             // Without payloadFormat, data (if any) can only be the object resource: read it rather than guess it away.
             null => message.Data.IsEmpty ? null : ObjectResource.Parse(message.Data.Span, dataField),
-            var other => throw new InvalidMessageException("payloadFormat", $"payloadFormat \"{WireFormat.Truncate(other)}\" is not supported. Expected NONE or JSON_API_V1."),
+            var other => throw new InvalidMessageException("payloadFormat", $"payloadFormat \"{MessageFieldReader.Truncate(other)}\" is not supported. Expected NONE or JSON_API_V1."),
         };
 
         var bucket = Reconcile(Attribute(attributes, "bucketId"), resource?.Bucket, "bucketId", "bucket");
@@ -140,9 +133,9 @@ public static partial class StorageEventReader
 
         return new StorageEvent
         {
-            Bucket = WireFormat.CheckBucketName(bucket, "bucketId", ExpectedNotification),
-            ObjectName = WireFormat.CheckObjectName(objectName, "objectId", ExpectedNotification),
-            Generation = generationText is null ? resource?.Generation : WireFormat.ParseInt64(generationText, "objectGeneration", positive: true),
+            Bucket = MessageFieldReader.CheckBucketName(bucket, "bucketId", ExpectedNotification),
+            ObjectName = MessageFieldReader.CheckObjectName(objectName, "objectId", ExpectedNotification),
+            Generation = generationText is null ? resource?.Generation : MessageFieldReader.ParseInt64(generationText, "objectGeneration", positive: true),
             EventType = MapEventType(rawEventType),
             RawEventType = rawEventType,
             Size = resource?.Size,
@@ -151,7 +144,7 @@ public static partial class StorageEventReader
             MessageId = message.MessageId,
             DeliveryAttempt = deliveryAttempt,
             PublishTime = message.PublishTime,
-            EventTime = eventTimeText is null ? null : WireFormat.ParseTimestamp(eventTimeText, "eventTime"),
+            EventTime = eventTimeText is null ? null : MessageFieldReader.ParseTimestamp(eventTimeText, "eventTime"),
         };
     }
 
@@ -163,7 +156,7 @@ public static partial class StorageEventReader
     {
         if (attribute is not null && !string.IsNullOrEmpty(payload) && !string.Equals(attribute, payload, StringComparison.Ordinal))
         {
-            throw new InvalidMessageException(attributeName, $"The {attributeName} attribute (\"{WireFormat.Truncate(attribute)}\") and the payload's {payloadName} (\"{WireFormat.Truncate(payload)}\") disagree; a notification names one object.");
+            throw new InvalidMessageException(attributeName, $"The {attributeName} attribute (\"{MessageFieldReader.Truncate(attribute)}\") and the payload's {payloadName} (\"{MessageFieldReader.Truncate(payload)}\") disagree; a notification names one object.");
         }
 
         return attribute ?? payload;

@@ -34,7 +34,8 @@ internal static class EventTriage
         }
 
         var extension = OutputNaming.FindExtension(e.ObjectName, options.Extensions);
-        if (extension is null)
+        var format = DocumentFormats.FromExtension(extension);
+        if (extension is null || format is null)
         {
             return ConversionOutcome.Ignored(IgnoreReason.ExtensionNotEnabled, $"The object name does not end with an enabled extension ({string.Join(", ", options.Extensions)}).");
         }
@@ -68,7 +69,7 @@ internal static class EventTriage
             return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, "The output name equals the source name.");
         }
 
-        plan = new WorkPlan(e.Bucket, e.ObjectName, FormatOf(extension), extension, outputBucket, outputName);
+        plan = new WorkPlan(e.Bucket, e.ObjectName, format.Format, extension, outputBucket, outputName);
         return null;
     }
 
@@ -98,14 +99,6 @@ internal static class EventTriage
         output.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var made) &&
         made >= generation;
-
-    internal static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
-    {
-        ".doc" => InputFormat.Doc,
-        ".odt" => InputFormat.Odt,
-        ".rtf" => InputFormat.Rtf,
-        _ => InputFormat.Docx,
-    };
 
     private static ConversionOutcome OwnOutput => ConversionOutcome.Ignored(IgnoreReason.OwnOutput, "The object was written by Docx2Pdf.");
 

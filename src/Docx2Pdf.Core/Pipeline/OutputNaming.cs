@@ -1,19 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
+using Docx2Pdf.Storage;
 
 namespace Docx2Pdf.Pipeline;
 
 /// <summary>
-/// Object-name rules of the pipeline. Object names are arbitrary UTF-8 and never file paths: <c>../x.docx</c> maps to the
-/// object <c>../x.pdf</c>, and the store (not this class) guarantees no name leaves its bucket.
+/// How the pipeline names what it writes (the PDF, the failure record). Object names are arbitrary UTF-8 and never file
+/// paths: <c>../x.docx</c> maps to the object <c>../x.pdf</c>, and the store (not this class) guarantees no name leaves its
+/// bucket. Whether a name is valid at all is <see cref="CloudStorageNames"/>'s rule.
 /// </summary>
 internal static class OutputNaming
 {
-    /// <summary>Cloud Storage's limit on an object name, in UTF-8 bytes.</summary>
-    public const int MaxObjectNameBytes = 1024;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Finds the enabled extension <paramref name="objectName"/> ends with (case-insensitive), or <see langword="null"/>.</summary>
     public static string? FindExtension(string objectName, IEnumerable<string> extensions)
     {
@@ -33,36 +30,8 @@ internal static class OutputNaming
     public static string DefaultOutputName(string objectName, string extension, string prefix) =>
         string.Concat(prefix, objectName.AsSpan(0, objectName.Length - extension.Length), ".pdf");
 
-    /// <summary>
-    /// Checks that <paramref name="name"/> is a name Cloud Storage accepts: valid Unicode, 1 to 1,024 UTF-8 bytes,
-    /// no carriage return or line feed. Returns <see langword="null"/> when it is, else why not.
-    /// </summary>
-    public static string? CheckObjectName(string name)
-    {
-        if (name.Length == 0)
-        {
-            return "the name is empty";
-        }
-
-        if (name.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            return "the name contains a line break, which Cloud Storage does not allow in object names";
-        }
-
-        int bytes;
-        try
-        {
-            bytes = StrictUtf8.GetByteCount(name);
-        }
-        catch (EncoderFallbackException)
-        {
-            return "the name is not valid Unicode";
-        }
-
-        return bytes > MaxObjectNameBytes
-            ? $"the name would be {bytes} UTF-8 bytes, over Cloud Storage's limit of {MaxObjectNameBytes}"
-            : null;
-    }
+    /// <summary>Returns <see langword="null"/> when <paramref name="name"/> is a name Cloud Storage accepts, else why not.</summary>
+    public static string? CheckObjectName(string name) => CloudStorageNames.CheckObjectName(name);
 
     /// <summary>
     /// Where the failure record of <paramref name="objectName"/> goes: prefix + name + <c>.json</c>, or, when that is not a valid

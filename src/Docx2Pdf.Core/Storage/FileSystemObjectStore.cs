@@ -210,7 +210,7 @@ public sealed class FileSystemObjectStore : IObjectStore
     /// <summary>Lists the live objects of a bucket whose names start with <paramref name="prefix"/>, ordered by name (ordinal).</summary>
     internal async Task<IReadOnlyList<ObjectInfo>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
     {
-        StorageNames.ValidateBucket(bucket);
+        CloudStorageNames.ValidateBucket(bucket);
         var bucketDir = BucketFolder(bucket);
         var result = new List<ObjectInfo>();
         if (!Directory.Exists(bucketDir))
@@ -241,8 +241,8 @@ public sealed class FileSystemObjectStore : IObjectStore
 
     private string ObjectPath(string bucket, string objectName)
     {
-        StorageNames.ValidateBucket(bucket);
-        var nameBytes = StorageNames.ValidateObjectName(bucket, objectName);
+        CloudStorageNames.ValidateBucket(bucket);
+        var nameBytes = CloudStorageNames.ValidateObjectName(bucket, objectName);
         return Path.Combine(BucketFolder(bucket), Convert.ToHexStringLower(SHA256.HashData(nameBytes)) + ObjectExtension);
     }
 

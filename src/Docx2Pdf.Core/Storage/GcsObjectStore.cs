@@ -342,8 +342,8 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
 
     private static void Validate(string bucket, string objectName)
     {
-        StorageNames.ValidateBucket(bucket);
-        StorageNames.ValidateObjectName(bucket, objectName);
+        CloudStorageNames.ValidateBucket(bucket);
+        CloudStorageNames.ValidateObjectName(bucket, objectName);
     }
 
     private static ObjectInfo ToInfo(GcsObject obj) => new()

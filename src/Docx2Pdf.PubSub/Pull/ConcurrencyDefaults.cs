@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Docx2Pdf.PubSub.Pull;
 
-/// <summary>How many conversions run at once when Docx2Pdf:PubSub:MaxConcurrentConversions is not set: the LibreOffice pool size.</summary>
+/// <summary>How many conversions run at once when Docx2Pdf:PubSub:Pull:MaxConcurrentConversions is not set: the LibreOffice pool size.</summary>
 internal sealed class ConcurrencyDefaults
 {
     public ConcurrencyDefaults(IServiceProvider services)

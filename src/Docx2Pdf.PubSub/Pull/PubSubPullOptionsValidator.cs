@@ -51,6 +51,10 @@ internal sealed partial class PubSubPullOptionsValidator : IValidateOptions<PubS
         {
             failures.Add($"{Prefix}MaxLeaseDuration must not be less than {Prefix}AckDeadline.");
         }
+        else if (options.MaxLeaseDuration > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{Prefix}MaxLeaseDuration must be at most 1 day; it is {options.MaxLeaseDuration}.");
+        }
 
         if (options.MaxIdlePollInterval < TimeSpan.FromMilliseconds(100) || options.MaxIdlePollInterval > TimeSpan.FromMinutes(1))
         {

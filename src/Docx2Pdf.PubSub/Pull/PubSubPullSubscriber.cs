@@ -422,7 +422,7 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         {
             var advice = api.StatusCode switch
             {
-                HttpStatusCode.NotFound => $"The subscription {_subscription} does not exist: check Docx2Pdf:PubSub:Subscription (project and subscription id) and that the subscription was created in that project.",
+                HttpStatusCode.NotFound => $"The subscription {_subscription} does not exist: check Docx2Pdf:PubSub:Pull:Subscription (project and subscription id) and that the subscription was created in that project.",
                 HttpStatusCode.Forbidden => $"The identity this process runs as may not pull from {_subscription}: grant it roles/pubsub.subscriber (permission pubsub.subscriptions.consume) on the subscription, and check that the Pub/Sub API is enabled in the project.",
                 _ => "The access token was rejected: check Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the metadata server's service account).",
             };

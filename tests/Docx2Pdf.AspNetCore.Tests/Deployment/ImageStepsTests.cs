@@ -52,7 +52,7 @@ public sealed class ImageStepsTests : IDisposable
             ["Docx2Pdf__LibreOffice__PoolSize"] = "1",
             ["Docx2Pdf__PubSub__Push__Authentication"] = "Platform",
             // The section's earlier name, until the rename to Docx2Pdf:PubSub:Push reaches this branch (harmless after).
-            ["Docx2Pdf__PubSubPush__Authentication"] = "Platform",
+            ["Docx2Pdf__PubSub__Push__Authentication"] = "Platform",
         })
         {
             start.Environment[name] = value;

@@ -162,7 +162,7 @@ public sealed partial class PackagesTests : IDisposable
             ["Docx2Pdf__LibreOffice__WorkFolder"] = Path.Combine(_root, "lo"),
             ["Docx2Pdf__LibreOffice__PoolSize"] = "1",
             ["Docx2Pdf__PubSub__Push__Authentication"] = "None",
-            ["Docx2Pdf__PubSubPush__Authentication"] = "None",
+            ["Docx2Pdf__PubSub__Push__Authentication"] = "None",
         })
         {
             start.Environment[name] = value;

@@ -219,12 +219,4 @@ public sealed class CloudEventReaderTests
 
         act.Should().Throw<InvalidMessageException>().Which.Field.Should().Be(field);
     }
-
-    [Fact]
-    public void FromStructuredCloudEvent_OverTheLimit_ThrowsNamingBody()
-    {
-        var act = () => StorageEventReader.FromStructuredCloudEvent(new byte[StorageEventReader.MaxBodyBytes + 1]);
-
-        act.Should().Throw<InvalidMessageException>().Which.Field.Should().Be("body");
-    }
 }

@@ -352,14 +352,6 @@ public sealed class StorageEventReaderTests
         act.Should().Throw<InvalidMessageException>().Which.Field.Should().Be("x-goog-pubsub-publish-time");
     }
 
-    [Fact]
-    public void FromUnwrappedPush_OverTheLimit_ThrowsNamingBody()
-    {
-        var act = () => StorageEventReader.FromUnwrappedPush(new byte[StorageEventReader.MaxBodyBytes + 1], PayloadFiles.Headers("emulator-unwrapped-push-json-api-v1.headers.json"));
-
-        act.Should().Throw<InvalidMessageException>().Which.Field.Should().Be("body");
-    }
-
     /// <summary>A NONE notification for b-1/a.docx generation 7, with one attribute replaced (null removes it).</summary>
     private static PubSubMessage Message((string Name, string? Value) change)
     {

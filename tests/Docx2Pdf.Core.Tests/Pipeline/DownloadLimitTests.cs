@@ -89,7 +89,7 @@ public sealed class FileSystemDownloadLimitTests
     public async Task ProcessAsync_LocalObjectLargerThanItsMetadataSays_StopsAtMaxDocumentBytes()
     {
         var converter = new GatedConverter();
-        var root = Path.Combine(Path.GetTempPath(), "docx2pdf-download-limit", Guid.NewGuid().ToString("N"));
+        var root = Docx2Pdf.Core.Tests.Conversion.TestFolders.Create("download-limit");
         try
         {
             var store = new UnderstatingStore(new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = root }));

@@ -2,25 +2,21 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Docx2Pdf.Storage;
 
 namespace Docx2Pdf.Notifications;
 
-/// <summary>Small, strict readers for the scalar shapes Google's wire formats use.</summary>
-internal static partial class WireFormat
+/// <summary>
+/// Reads the fields of an incoming message (JSON properties, attributes, headers) strictly: every value that is not what
+/// Google's wire formats send becomes an <see cref="InvalidMessageException"/> naming the field.
+/// </summary>
+internal static partial class MessageFieldReader
 {
-    /// <summary>Cloud Storage's limit on object names, in UTF-8 bytes.</summary>
-    public const int MaxObjectNameBytes = 1024;
-
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Checks the body size and removes a UTF-8 byte-order mark.</summary>
+    /// <summary>Removes a UTF-8 byte-order mark and rejects an empty body. The caller bounds the size (push: its options; pull: Pub/Sub's own limit).</summary>
     public static ReadOnlySpan<byte> PrepareBody(ReadOnlySpan<byte> body, string field, string expected)
     {
-        if (body.Length > StorageEventReader.MaxBodyBytes)
-        {
-            throw new InvalidMessageException(field, $"The body is {body.Length} bytes; at most {StorageEventReader.MaxBodyBytes} bytes are accepted. A storage event is a few kilobytes.");
-        }
-
         if (body.StartsWith("\uFEFF"u8))
         {
             body = body[3..];
@@ -151,7 +147,7 @@ internal static partial class WireFormat
         throw new InvalidMessageException(field, $"{field} must be an RFC 3339 timestamp such as \"2024-05-01T12:34:56.789Z\"; got \"{Truncate(text)}\".");
     }
 
-    /// <summary>Checks an object name: present, at most 1024 UTF-8 bytes, valid Unicode. Everything else is allowed.</summary>
+    /// <summary>Checks an object name against the rules every existing object satisfies (<see cref="CloudStorageNames.CheckExistingObjectName"/>).</summary>
     public static string CheckObjectName(string? name, string field, string expected)
     {
         if (string.IsNullOrEmpty(name))
@@ -160,16 +156,12 @@ internal static partial class WireFormat
         }
 
         EnsureValidUnicode(name, field);
-        var bytes = StrictUtf8.GetByteCount(name);
-        if (bytes > MaxObjectNameBytes)
-        {
-            throw new InvalidMessageException(field, $"The object name is {bytes} UTF-8 bytes long; Cloud Storage allows at most {MaxObjectNameBytes}.");
-        }
-
-        return name;
+        return CloudStorageNames.CheckExistingObjectName(name) is { } problem
+            ? throw new InvalidMessageException(field, $"The object name is not a Cloud Storage object name: {problem}.")
+            : name;
     }
 
-    /// <summary>Checks a bucket name: 1-222 characters of letters, digits, '.', '-' and '_' (Cloud Storage's rule, loosely).</summary>
+    /// <summary>Checks a bucket name against Cloud Storage's rules (<see cref="CloudStorageNames"/>).</summary>
     public static string CheckBucketName(string? bucket, string field, string expected)
     {
         if (string.IsNullOrEmpty(bucket))
@@ -177,12 +169,9 @@ internal static partial class WireFormat
             throw new InvalidMessageException(field, $"The bucket name is missing. Expected {expected}.");
         }
 
-        if (bucket.Length > 222 || !bucket.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
-        {
-            throw new InvalidMessageException(field, $"\"{Truncate(bucket)}\" is not a Cloud Storage bucket name (letters, digits, '.', '-', '_'; at most 222 characters).");
-        }
-
-        return bucket;
+        return CloudStorageNames.CheckBucketName(bucket) is { } problem
+            ? throw new InvalidMessageException(field, $"\"{Truncate(bucket)}\" is not a Cloud Storage bucket name: {problem}.")
+            : bucket;
     }
 
     /// <summary>Shortens a value quoted in an error message.</summary>
