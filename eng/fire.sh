@@ -2,7 +2,7 @@
 # Proof under fire (issue 11): load, faults and hostile inputs against the sample host, on loopback only.
 #   bash eng/fire.sh            full profile (about an hour on 2 cores); rewrites docs/reliability.md
 #   bash eng/fire.sh --quick    quick profile (a few minutes; run by eng/test.sh); writes artifacts/fire/reliability.md
-# Extra options go to the suite: --only id1,id2  --notifications N  --keep (keep logs and stores of a passing run).
+# Extra options go to the suite: --only id1,id2  --notifications N  --burst N  --fault-load N  --keep (keep logs and stores of a passing run).
 # It starts what it needs (the sample host built in Release, Google's Pub/Sub emulator, local folders or the in-test
 # Cloud Storage API server) and stops it; every wait is bounded. Exit code 0 only when every scenario passed.
 set -euo pipefail

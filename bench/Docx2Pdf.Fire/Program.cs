@@ -16,6 +16,17 @@ if (Arg("--notifications") is { } n)
     profile = profile with { LoadOneHost = count, LoadTwoHosts = count, LoadPull = count };
 }
 
+if (Arg("--burst") is { } b)
+{
+    var count = int.Parse(b, CultureInfo.InvariantCulture);
+    profile = profile with { Burst = count, BurstParallel = count };
+}
+
+if (Arg("--fault-load") is { } f)
+{
+    profile = profile with { FaultLoad = int.Parse(f, CultureInfo.InvariantCulture) };
+}
+
 HostProcess.HostDll = Path.GetFullPath(Arg("--host-dll") ?? throw new ArgumentException("--host-dll is required (eng/fire.sh passes it)."));
 var report = Path.GetFullPath(Arg("--report") ?? throw new ArgumentException("--report is required."));
 var only = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries);
