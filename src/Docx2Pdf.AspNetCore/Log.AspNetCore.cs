@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Warning, "Convert request failed: {FailureKind}: {Reason}; answered {StatusCode}")]
     public static partial void ConvertFailed(ILogger logger, string failureKind, string reason, int statusCode);
 
+    [LoggerMessage(1023, LogLevel.Warning, "Convert request turned away before its body was read: all {Capacity} conversion places are taken; answered 429")]
+    public static partial void ConvertBusy(ILogger logger, int capacity);
+
     [LoggerMessage(1022, LogLevel.Error, "Convert request failed unexpectedly; answered 500")]
     public static partial void ConvertCrashed(ILogger logger, Exception exception);
 

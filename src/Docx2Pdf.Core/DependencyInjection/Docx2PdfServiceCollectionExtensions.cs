@@ -77,6 +77,7 @@ public static class Docx2PdfServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<ConversionAdmission>();
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
 
         // The converter accepts every format the pipeline is told to convert.

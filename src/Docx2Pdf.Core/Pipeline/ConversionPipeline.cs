@@ -26,6 +26,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
     private readonly TimeProvider _time;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly ConversionAdmission? _admission;
 
     // Concurrent deliveries of one event in this process share one conversion ("10 deliveries at once -> one write").
     private readonly ConcurrentDictionary<WorkKey, Task<ConversionOutcome>> _inFlight = new();
@@ -36,7 +37,8 @@ internal sealed class ConversionPipeline : IConversionPipeline
         IOptionsMonitor<Docx2PdfOptions> options,
         TimeProvider timeProvider,
         PipelineMetrics metrics,
-        ILogger<ConversionPipeline> logger)
+        ILogger<ConversionPipeline> logger,
+        ConversionAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(converter);
@@ -50,6 +52,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         _time = timeProvider;
         _metrics = metrics;
         _logger = logger;
+        _admission = admission;
     }
 
     /// <inheritdoc />
@@ -287,6 +290,14 @@ internal sealed class ConversionPipeline : IConversionPipeline
     private async Task<ConversionOutcome> ConvertAsync(
         StorageEvent e, WorkPlan plan, long generation, long ifGenerationMatch, Docx2PdfOptions options, Action<string> setPhase, CancellationToken cancellationToken)
     {
+        // Admitted before the first byte is downloaded, or turned away at once: a burst costs no disk or memory.
+        // Busy is back-pressure, not a failure of the document: it never counts toward the retry ceilings.
+        var admission = _admission is null ? null : _admission.TryEnter();
+        if (_admission is not null && admission is null)
+        {
+            return ConversionOutcome.Failed(FailureKind.ConverterBusy, _admission.BusyDetail);
+        }
+
         var workFolder = CreateWorkFolder(options.WorkFolder);
         try
         {
@@ -325,6 +336,8 @@ internal sealed class ConversionPipeline : IConversionPipeline
                 activity?.SetTag("docx2pdf.format", plan.Format.ToString());
                 result = await _converter.ConvertAsync(inputPath, outputPath, new PdfConversionOptions { Format = plan.Format }, cancellationToken).ConfigureAwait(false);
             }
+
+            admission?.Dispose();
 
             var converted = _time.GetTimestamp();
             setPhase("upload");
@@ -373,6 +386,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
         }
         finally
         {
+            admission?.Dispose();
             RemoveWorkFolder(workFolder);
         }
     }
