@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash eng/prerequisites.sh
+bash eng/test-tools.sh
 bash eng/test-servers.sh
 
 results="artifacts/test-results"

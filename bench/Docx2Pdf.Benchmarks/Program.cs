@@ -3,14 +3,21 @@
 //   dotnet run -c Release --project bench/Docx2Pdf.Benchmarks -- --out docs/benchmarks.md
 // Options: --docs N (warm runs, default all), --cold-docs N (cold runs, default 15), --rounds N (warm passes over
 // the documents, default 1), --rss-conversions N (default 500).
+// `--host` measures the sample host in a limited container instead and writes docs/capacity.md (see HostBench.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Docx2Pdf.Benchmarks;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Testing;
+
+if (args.Contains("--host"))
+{
+    return await HostBench.RunAsync(args);
+}
 
 var settings = BenchSettings.Parse(args);
-var corpus = CorpusFiles.Convertible();
+var corpus = Corpus.Convertible.Select(d => d.FullPath).ToList();
 var docs = corpus.Take(settings.Docs).ToList();
 // An evenly spaced sample, so the cold rows see the same mix of short and long documents as the warm rows.
 var coldCount = Math.Min(settings.ColdDocs, docs.Count);
@@ -45,6 +52,8 @@ finally
     Directory.Delete(work, recursive: true);
 }
 
+return 0;
+
 namespace Docx2Pdf.Benchmarks
 {
     internal sealed record BenchSettings(string? Out, int Docs, int ColdDocs, int Rounds, int RssConversions, string CommandLine)
@@ -62,35 +71,6 @@ namespace Docx2Pdf.Benchmarks
         IReadOnlyList<double> OverheadMs, long PeakRssBytes, double? FirstConversionMs, IReadOnlyDictionary<string, double> ByDocument)
     {
         public double DocsPerSecond => Conversions / Wall.TotalSeconds;
-    }
-
-    internal static class CorpusFiles
-    {
-        /// <summary>Corpus documents that must convert: not malformed, not encrypted, not the XXE case.</summary>
-        public static List<string> Convertible()
-        {
-            var root = Environment.GetEnvironmentVariable("DOCX2PDF_CORPUS") ?? FindRoot();
-            var lines = File.ReadAllLines(Path.Combine(root, "MANIFEST.tsv"));
-            var header = lines[0].Split('\t');
-            int file = Array.IndexOf(header, "local_file"), kind = Array.IndexOf(header, "kind");
-            return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
-                .Where(c => !c[kind].StartsWith("malformed", StringComparison.Ordinal) && c[kind] is not "encrypted" and not "edge-xxe")
-                .Select(c => Path.Combine(root, c[file])).ToList();
-        }
-
-        private static string FindRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "corpus");
-                if (File.Exists(Path.Combine(candidate, "MANIFEST.tsv")))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException("The test corpus was not found: expected tests/corpus in the checkout, or set DOCX2PDF_CORPUS.");
-        }
     }
 
     /// <summary>Samples VmRSS of every soffice.bin whose command line contains a marker (the scenario's folder).</summary>
@@ -125,7 +105,7 @@ namespace Docx2Pdf.Benchmarks
                         var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
                         if (cmd.StartsWith("/usr/lib/libreoffice/program/soffice.bin", StringComparison.Ordinal) || cmd.Contains("soffice.bin", StringComparison.Ordinal))
                         {
-                            if (cmd.Contains(_marker, StringComparison.Ordinal) && OfficeInstance.ReadRss(pid) is { } rss && rss > Peak)
+                            if (cmd.Contains(_marker, StringComparison.Ordinal) && ProcFs.ReadRssBytes(pid) is { } rss && rss > Peak)
                             {
                                 Peak = rss;
                             }
@@ -289,11 +269,11 @@ namespace Docx2Pdf.Benchmarks
 
                 if (i == 0)
                 {
-                    afterFirst = OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0;
+                    afterFirst = ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0;
                 }
             }
 
-            return (conversions, OfficeInstance.ReadRss(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
+            return (conversions, ProcFs.ReadRssBytes(converter.InstanceProcesses.Single().SofficePid) ?? 0, afterFirst);
         }
     }
 

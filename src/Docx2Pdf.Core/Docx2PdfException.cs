@@ -80,17 +80,18 @@ public sealed class ConversionTimeoutException : Docx2PdfException
 }
 
 /// <summary>
-/// The engine failed: the LibreOffice instance crashed (<see cref="FailureKind.EngineCrashed"/>, transient) or it
-/// produced no valid PDF (<see cref="FailureKind.ConversionFailed"/>, permanent).
+/// The engine failed: the LibreOffice instance crashed (<see cref="FailureKind.EngineCrashed"/>, transient), went past
+/// its memory cap (<see cref="FailureKind.TooComplex"/>, transient) or produced no valid PDF
+/// (<see cref="FailureKind.ConversionFailed"/>, permanent).
 /// </summary>
 public sealed class ConversionFailedException : Docx2PdfException
 {
     /// <summary>Creates the exception.</summary>
-    /// <param name="kind"><see cref="FailureKind.EngineCrashed"/> or <see cref="FailureKind.ConversionFailed"/>.</param>
+    /// <param name="kind"><see cref="FailureKind.EngineCrashed"/>, <see cref="FailureKind.TooComplex"/> or <see cref="FailureKind.ConversionFailed"/>.</param>
     /// <param name="message">What failed.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     public ConversionFailedException(FailureKind kind, string message, Exception? innerException = null)
-        : base(Require(kind, FailureKind.EngineCrashed, FailureKind.ConversionFailed), message, innerException)
+        : base(Require(kind, FailureKind.EngineCrashed, FailureKind.TooComplex, FailureKind.ConversionFailed), message, innerException)
     {
     }
 }

@@ -47,6 +47,12 @@ public enum FailureKind
 
     /// <summary>The work was cancelled before it finished (deadline or host shutdown). Retried.</summary>
     Interrupted,
+
+    /// <summary>
+    /// Rendering the document took LibreOffice past its memory cap (<c>Docx2Pdf:LibreOffice:InstanceMemoryLimitBytes</c>);
+    /// the instance was killed and replaced. Retried, like a timeout: another attempt may run with more room.
+    /// </summary>
+    TooComplex,
 }
 
 /// <summary>The single place where a <see cref="FailureKind"/> decides acknowledge versus retry.</summary>
@@ -58,6 +64,7 @@ public static class FailureKindExtensions
     {
         FailureKind.ConversionTimeout or
         FailureKind.EngineCrashed or
+        FailureKind.TooComplex or
         FailureKind.ConverterBusy or
         FailureKind.StorageTransient or
         FailureKind.Interrupted => true,
@@ -73,7 +80,7 @@ public static class FailureKindExtensions
     public static TimeSpan SuggestedRetryDelay(this FailureKind kind) => kind switch
     {
         FailureKind.ConverterBusy => TimeSpan.FromSeconds(5),
-        FailureKind.ConversionTimeout => TimeSpan.FromSeconds(60),
+        FailureKind.ConversionTimeout or FailureKind.TooComplex => TimeSpan.FromSeconds(60),
         _ => TimeSpan.FromSeconds(15),
     };
 
@@ -95,6 +102,7 @@ public static class FailureKindExtensions
         FailureKind.StorageTransient => "storage_transient",
         FailureKind.StoragePermanent => "storage_permanent",
         FailureKind.Interrupted => "interrupted",
+        FailureKind.TooComplex => "too_complex",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

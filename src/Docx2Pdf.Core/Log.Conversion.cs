@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "LibreOffice {Version} ({SofficeBin}) ready; profile prepared in {ElapsedMs:0} ms")]
     internal static partial void Prepared(ILogger logger, string version, string sofficeBin, double elapsedMs);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "LibreOffice instance {Slot} started (soffice.bin pid {Pid}) in {ElapsedMs:0} ms")]
-    internal static partial void InstanceStarted(ILogger logger, int slot, int pid, double elapsedMs);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "LibreOffice instance {Slot} started (soffice.bin pid {Pid}) in {ElapsedMs:0} ms; warm-up conversion {WarmUpMs:0} ms")]
+    internal static partial void InstanceStarted(ILogger logger, int slot, int pid, double elapsedMs, double warmUpMs);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "LibreOffice instance {Slot} could not start")]
     internal static partial void InstanceStartFailed(ILogger logger, int slot, Exception exception);
@@ -40,4 +40,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "Document has {Count} external references; LibreOffice does not follow them (untrusted referer)")]
     internal static partial void ExternalReferences(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Conversion on LibreOffice instance {Slot} went past the memory cap of {LimitBytes} bytes; instance killed")]
+    internal static partial void MemoryCapExceeded(ILogger logger, int slot, long limitBytes);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Using the LibreOffice profile prepared in {Folder}")]
+    internal static partial void ProfileReused(ILogger logger, string folder);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Docx2Pdf:LibreOffice:ProfileTemplateFolder {Folder} cannot be used ({Reason}); preparing a private profile instead")]
+    internal static partial void ProfileFolderUnusable(ILogger logger, string folder, string reason);
 }

@@ -33,7 +33,7 @@ internal static class DocumentInspector
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
-    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits)
+    public static DocumentFacts Inspect(string path, PdfConversionOptions options, LibreOfficeOptions limits, CancellationToken cancellationToken = default)
     {
         if (!limits.EnabledFormats.Contains(options.Format))
         {
@@ -59,7 +59,7 @@ internal static class DocumentInspector
             case InputFormat.Docx:
                 if (isCfb)
                 {
-                    if (!ContainsEncryptedPackage(path))
+                    if (!ContainsEncryptedPackage(path, cancellationToken))
                     {
                         throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is an OLE compound file, not a .docx package (perhaps a Word 97-2003 .doc).");
                     }
@@ -70,7 +70,7 @@ internal static class DocumentInspector
                     }
 
                     var decrypted = path + ".decrypted";
-                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted))
+                    if (EncryptedPackage.TryDecrypt(path, options.Password, decrypted, cancellationToken))
                     {
                         Span<byte> plainHead = stackalloc byte[8];
                         using (var f = File.OpenRead(decrypted))
@@ -78,16 +78,16 @@ internal static class DocumentInspector
                             plainHead = plainHead[..f.ReadAtLeast(plainHead, plainHead.Length, throwOnEndOfStream: false)];
                         }
 
-                        return InspectPackage(decrypted, plainHead, limits, filter, "word/document.xml", requireContentTypes: true) with { Encrypted = true, DecryptedPath = decrypted };
+                        return InspectPackage(decrypted, plainHead, limits, filter, "word/document.xml", requireContentTypes: true, cancellationToken) with { Encrypted = true, DecryptedPath = decrypted };
                     }
 
                     // Not agile encryption (e.g. standard): LibreOffice decrypts it with the password.
                     return new DocumentFacts(filter, Encrypted: true, EmbedsFonts: false, ExternalReferences: 0);
                 }
 
-                return InspectPackage(path, head, limits, filter, "word/document.xml", requireContentTypes: true);
+                return InspectPackage(path, head, limits, filter, "word/document.xml", requireContentTypes: true, cancellationToken);
             case InputFormat.Odt:
-                return InspectPackage(path, head, limits, filter, "content.xml", requireContentTypes: false);
+                return InspectPackage(path, head, limits, filter, "content.xml", requireContentTypes: false, cancellationToken);
             case InputFormat.Doc:
                 return isCfb
                     ? new DocumentFacts(filter, Encrypted: false, EmbedsFonts: false, ExternalReferences: 0)
@@ -101,14 +101,31 @@ internal static class DocumentInspector
         }
     }
 
-    private static bool ContainsEncryptedPackage(string path)
+    private static bool ContainsEncryptedPackage(string path, CancellationToken cancellationToken)
     {
         // The CFB directory stores stream names in UTF-16LE; an encrypted OOXML file has an "EncryptedPackage" stream.
-        var bytes = File.ReadAllBytes(path);
-        return bytes.AsSpan().IndexOf(EncryptedPackageName) >= 0;
+        // Scanned in a small buffer (the tail of each block is kept so a name across two blocks is found).
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = new byte[64 * 1024];
+        var keep = 0;
+        int read;
+        while ((read = file.Read(buffer, keep, buffer.Length - keep)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var filled = keep + read;
+            if (buffer.AsSpan(0, filled).IndexOf(EncryptedPackageName) >= 0)
+            {
+                return true;
+            }
+
+            keep = Math.Min(filled, EncryptedPackageName.Length - 1);
+            buffer.AsSpan(filled - keep, keep).CopyTo(buffer);
+        }
+
+        return false;
     }
 
-    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart, bool requireContentTypes)
+    private static DocumentFacts InspectPackage(string path, ReadOnlySpan<byte> head, LibreOfficeOptions limits, string filter, string defaultMainPart, bool requireContentTypes, CancellationToken cancellationToken)
     {
         if (!head.StartsWith(ZipSignature))
         {
@@ -117,6 +134,9 @@ internal static class DocumentInspector
 
         try
         {
+            // Counted from the end-of-central-directory record and the directory headers, before ZipArchive builds an
+            // object per entry.
+            ZipDirectory.CheckEntryCount(path, limits.MaxZipEntries, cancellationToken);
             using var zip = ZipFile.OpenRead(path);
             var entries = zip.Entries;
             if (entries.Count > limits.MaxZipEntries)

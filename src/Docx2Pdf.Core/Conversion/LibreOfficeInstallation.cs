@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security;
 using System.Text.RegularExpressions;
 
 namespace Docx2Pdf.Conversion;
@@ -14,18 +13,29 @@ internal sealed partial class LibreOfficeInstallation
 
     private static readonly string[] ProgramFolders = ["/usr/lib/libreoffice/program", "/usr/local/lib/libreoffice/program"];
 
-    private LibreOfficeInstallation(string sofficeBin, string python, string version)
+    private LibreOfficeInstallation(string sofficeBin, string python, string pythonModules, string version)
     {
         SofficeBin = sofficeBin;
         Python = python;
+        PythonModules = pythonModules;
         Version = version;
     }
+
+    /// <summary>
+    /// soffice.bin used when <see cref="LibreOfficeOptions.SofficePath"/> is not set, before the usual search; for test
+    /// runs against a second, privately unpacked LibreOffice (see bench/libreoffice-private.sh). Null in production.
+    /// </summary>
+    internal static string? SofficePathOverride { get; set; }
 
     /// <summary>Path of soffice.bin (started directly: no shell wrapper, no oosplash).</summary>
     public string SofficeBin { get; }
 
     /// <summary>The Python that imports uno.</summary>
     public string Python { get; }
+
+    /// <summary>The folder holding this installation's <c>uno.py</c>, put first on the helper's PYTHONPATH so the
+    /// helper speaks to the LibreOffice it starts (a private install beside the system one has its own).</summary>
+    public string PythonModules { get; }
 
     /// <summary>The product version, for example 7.4.</summary>
     public string Version { get; }
@@ -34,7 +44,7 @@ internal sealed partial class LibreOfficeInstallation
     public static LibreOfficeInstallation Locate(LibreOfficeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bin = FindSofficeBin(options.SofficePath)
+        var bin = FindSofficeBin(options.SofficePath ?? SofficePathOverride)
             ?? throw new InvalidOperationException(options.SofficePath is null
                 ? $"LibreOffice was not found ({LibreOfficeOptions.SectionName}:SofficePath is not set and no soffice.bin is under /usr/lib/libreoffice/program, /opt/libreoffice*/program or on PATH). {InstallHint}"
                 : $"{LibreOfficeOptions.SectionName}:SofficePath '{options.SofficePath}' is not a LibreOffice soffice or soffice.bin. {InstallHint}");
@@ -44,13 +54,13 @@ internal sealed partial class LibreOfficeInstallation
         }
 
         var program = Path.GetDirectoryName(bin)!;
-        if (!File.Exists(Path.Combine(program, "..", "..", "..", "lib", "python3", "dist-packages", "uno.py")) &&
-            !File.Exists("/usr/lib/python3/dist-packages/uno.py") && !File.Exists(Path.Combine(program, "uno.py")))
-        {
-            throw new InvalidOperationException($"The Python UNO bridge (uno.py) was not found. {InstallHint}");
-        }
+        // Debian layout (<prefix>/lib/libreoffice/program beside <prefix>/lib/python3/dist-packages), then the
+        // system's, then the TDF layout (uno.py inside program/).
+        var modules = new[] { Path.GetFullPath(Path.Combine(program, "..", "..", "python3", "dist-packages")), "/usr/lib/python3/dist-packages", program }
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, "uno.py")))
+            ?? throw new InvalidOperationException($"The Python UNO bridge (uno.py) was not found. {InstallHint}");
 
-        return new LibreOfficeInstallation(bin, options.PythonPath, ReadVersion(program));
+        return new LibreOfficeInstallation(bin, options.PythonPath, modules, ReadVersion(program));
     }
 
     private static string? FindSofficeBin(string? configured)
@@ -111,79 +121,6 @@ internal sealed partial class LibreOfficeInstallation
         p.WaitForExit(30_000);
         var m = VersionLine().Match(text);
         return m.Success ? m.Groups[1].Value : "7.4";
-    }
-
-    /// <summary>
-    /// Writes a profile that starts in ~0.2 s: the product version recorded (skips the rendering self-test of every
-    /// start), links from untrusted documents blocked, no recovery or auto-save; then lets LibreOffice finish its
-    /// first-start work on it once (extension registration), which would otherwise end the first start with exit 81.
-    /// </summary>
-    public async Task PrepareProfileAsync(string profileDir, string tmpDir, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var user = Path.Combine(profileDir, "user");
-        Directory.CreateDirectory(user);
-        await File.WriteAllTextAsync(Path.Combine(user, "registrymodifications.xcu"), RegistryModifications(Version), cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(tmpDir);
-        var psi = new ProcessStartInfo(SofficeBin)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck", "--terminate_after_init", "-env:UserInstallation=" + new Uri(profileDir).AbsoluteUri })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["TMPDIR"] = tmpDir;
-        psi.Environment["SAL_USE_VCLPLUGIN"] = "svp";
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            using var p = Process.Start(psi)!;
-            _ = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            _ = p.StandardError.ReadToEndAsync(cancellationToken);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(timeout);
-            try
-            {
-                await p.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: true);
-                await p.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-
-            // 81 = "restart required" after first-start work; the next run on the same profile is clean.
-            if (p.ExitCode == 0)
-            {
-                return;
-            }
-        }
-
-        throw new InvalidOperationException("LibreOffice could not prepare a user profile (soffice.bin --terminate_after_init kept failing). " + InstallHint);
-    }
-
-    internal static string RegistryModifications(string version)
-    {
-        static string Item(string path, string prop, string value) =>
-            $"<item oor:path=\"{path}\"><prop oor:name=\"{prop}\" oor:op=\"fuse\"><value>{SecurityElement.Escape(value)}</value></prop></item>\n";
-
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-            "<oor:items xmlns:oor=\"http://openoffice.org/2001/registry\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n" +
-            Item("/org.openoffice.Setup/Product", "ooSetupLastVersion", version) +
-            Item("/org.openoffice.Setup/Office", "ooSetupInstCompleted", "true") +
-            // Links in documents from outside the trusted locations (there are none) are not followed.
-            Item("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true") +
-            Item("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3") +
-            Item("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true") +
-            Item("/org.openoffice.Office.Recovery/AutoSave", "Enabled", "false") +
-            Item("/org.openoffice.Office.Recovery/RecoveryInfo", "Enabled", "false") +
-            Item("/org.openoffice.Office.Common/Misc", "UseOpenCL", "false") +
-            Item("/org.openoffice.Office.Common/Misc", "FirstRun", "false") +
-            Item("/org.openoffice.Office.Common/Save/Document", "CreateBackup", "false") +
-            "</oor:items>\n";
     }
 
     [GeneratedRegex("<prop oor:name=\"ooSetupVersion\">\\s*<value>([0-9][0-9.]*)</value>", RegexOptions.CultureInvariant)]

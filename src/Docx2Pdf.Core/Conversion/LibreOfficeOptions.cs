@@ -9,9 +9,17 @@ public sealed class LibreOfficeOptions
     /// <summary>The configuration section these options bind to.</summary>
     public const string SectionName = "Docx2Pdf:LibreOffice";
 
+    private int? _poolSize;
+    private int? _maxInstanceMemoryMegabytes;
+
     /// <summary>Number of warm LibreOffice instances, which is also the number of conversions that run at once.
-    /// The default value is <see cref="Environment.ProcessorCount"/>.</summary>
-    public int PoolSize { get; set; } = Environment.ProcessorCount;
+    /// The default value, through <c>AddDocx2Pdf()</c>, is derived from the container's CPU and memory limits
+    /// (docs/sizing.md); for options created directly it is <see cref="Environment.ProcessorCount"/>.</summary>
+    public int PoolSize
+    {
+        get => _poolSize ?? Environment.ProcessorCount;
+        set => _poolSize = value;
+    }
 
     /// <summary>How many calls may wait for a free instance; one more is turned away at once with
     /// <see cref="ConverterBusyException"/>. Zero means no waiting. The default value is 32.</summary>
@@ -33,11 +41,41 @@ public sealed class LibreOfficeOptions
     public int MaxConversionsPerInstance { get; set; } = 200;
 
     /// <summary>An instance is restarted after a conversion that leaves its resident memory (VmRSS of
-    /// <c>soffice.bin</c>) above this many mebibytes. The default value is 1024.</summary>
-    public int MaxInstanceMemoryMegabytes { get; set; } = 1024;
+    /// <c>soffice.bin</c>) above this many mebibytes. The default value, through <c>AddDocx2Pdf()</c>, is derived from
+    /// the container's memory limit (three quarters of each instance's share, at most 1024; docs/sizing.md); for options
+    /// created directly it is 1024.</summary>
+    public int MaxInstanceMemoryMegabytes
+    {
+        get => _maxInstanceMemoryMegabytes ?? 1024;
+        set => _maxInstanceMemoryMegabytes = value;
+    }
+
+    /// <summary>Whether <see cref="PoolSize"/> was set (by configuration or code), so sizing from the container leaves it alone.</summary>
+    internal bool PoolSizeIsSet => _poolSize.HasValue;
+
+    /// <summary>Whether <see cref="MaxInstanceMemoryMegabytes"/> was set, so sizing from the container leaves it alone.</summary>
+    internal bool MaxInstanceMemoryMegabytesIsSet => _maxInstanceMemoryMegabytes.HasValue;
+
+    /// <summary>
+    /// Memory cap of each LibreOffice instance, in bytes of resident memory (0 = no cap). A conversion that takes its
+    /// instance past the cap fails with <see cref="FailureKind.TooComplex"/> and the instance is killed and replaced; the
+    /// instance also runs under an address-space limit (the cap plus 2 GiB) and with <c>oom_score_adj</c> 1000, so the
+    /// kernel ends LibreOffice, never the host, when the container runs out of memory. The default value is 2147483648
+    /// (2 GiB); hosts that know their container size derive it from the memory limit and the pool size.
+    /// </summary>
+    public long InstanceMemoryLimitBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// A folder holding a LibreOffice profile prepared once, for example while a container image is built, so a start
+    /// skips preparing one (about 0.35 s). Used when it was prepared for the same soffice.bin and version and only its
+    /// owner (this user or root) can write to it; prepared there when it is missing or empty; otherwise a profile is
+    /// prepared in the converter's private folder. The default value is <see langword="null"/> (always prepare privately).
+    /// </summary>
+    public string? ProfileTemplateFolder { get; set; }
 
     /// <summary>Folder for profiles, per-instance temporary folders and per-conversion files; a private sub-folder
-    /// is created in it and removed on dispose. The default value is <c>docx2pdf</c> under <see cref="Path.GetTempPath"/>.</summary>
+    /// (0700) is created in it and removed on dispose. The folder itself must belong to this process's user and not be
+    /// writable by others, or the converter refuses to start. The default value is <c>docx2pdf</c> under <see cref="Path.GetTempPath"/>.</summary>
     public string WorkFolder { get; set; } = Path.Combine(Path.GetTempPath(), "docx2pdf");
 
     /// <summary>Path of <c>soffice.bin</c> or of the <c>soffice</c> launcher (its <c>soffice.bin</c> beside it is used).

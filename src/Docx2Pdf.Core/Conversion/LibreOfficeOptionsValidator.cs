@@ -6,6 +6,7 @@ namespace Docx2Pdf.Conversion;
 internal sealed class LibreOfficeOptionsValidator : IValidateOptions<LibreOfficeOptions>
 {
     private const string Prefix = LibreOfficeOptions.SectionName + ":";
+    private const long MinimumMemoryLimit = 256L * 1024 * 1024;
 
     public ValidateOptionsResult Validate(string? name, LibreOfficeOptions options)
     {
@@ -30,6 +31,11 @@ internal sealed class LibreOfficeOptionsValidator : IValidateOptions<LibreOffice
         AtLeastOne(options.MaxUncompressedBytes, nameof(options.MaxUncompressedBytes));
         AtLeastOne(options.MaxZipEntries, nameof(options.MaxZipEntries));
         AtLeastOne(options.MaxCompressionRatio, nameof(options.MaxCompressionRatio));
+        if (options.InstanceMemoryLimitBytes is not 0 and < MinimumMemoryLimit)
+        {
+            failures.Add($"{Prefix}{nameof(options.InstanceMemoryLimitBytes)} must be 0 (no cap) or at least {MinimumMemoryLimit} (256 MiB; LibreOffice needs about 150 MiB to start) (was {options.InstanceMemoryLimitBytes}).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.WorkFolder))
         {
             failures.Add($"{Prefix}{nameof(options.WorkFolder)} must be a folder path.");

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Sizing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -31,11 +33,14 @@ internal static class LibreOfficeServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LibreOfficeOptions>, LibreOfficeOptionsValidator>());
+        // What configuration and code leave unset comes from the container's limits (after them, so they always win).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, SizeFromContainer>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new LibreOfficeConverter(
             sp.GetRequiredService<IOptions<LibreOfficeOptions>>(),
             sp.GetRequiredService<ILogger<LibreOfficeConverter>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<LibreOfficeConverter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LibreOfficeWarmUpService>());
         return services;

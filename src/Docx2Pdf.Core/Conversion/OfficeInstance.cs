@@ -1,110 +1,95 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace Docx2Pdf.Conversion;
 
-/// <summary>How a request to an instance ended when it did not produce a response line.</summary>
-internal enum InstanceFailure
-{
-    /// <summary>The helper or soffice.bin died.</summary>
-    Crashed,
-
-    /// <summary>The execution timeout passed; the instance was killed.</summary>
-    TimedOut,
-}
-
-/// <summary>Thrown by <see cref="OfficeInstance.ConvertAsync"/> when the instance died or was killed.</summary>
-internal sealed class InstanceFailedException(InstanceFailure failure, string message) : Exception(message)
-{
-    public InstanceFailure Failure { get; } = failure;
-}
-
 /// <summary>
-/// One warm LibreOffice: a Python helper (its own process group, see docx2pdf_uno_helper.py) that owns one soffice.bin
-/// with a private profile and TMPDIR, and speaks line-delimited JSON over stdin/stdout. One request at a time.
+/// One warm LibreOffice: its processes (<see cref="OfficeProcess"/>), the conversation with its helper
+/// (<see cref="UnoHelperConnection"/>) and its private folder (profile, TMPDIR). One conversion at a time; a conversion
+/// that runs too long or takes soffice.bin past the memory cap kills the instance.
 /// </summary>
 internal sealed class OfficeInstance : IAsyncDisposable
 {
-    private readonly Process _helper;
-    private readonly string _directory;
-    private readonly string _profileUrl;
-    private readonly string _pipeName;
+    private static readonly TimeSpan MemoryPollInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly OfficeProcess _process;
+    private readonly UnoHelperConnection _connection;
+    private readonly string _folder;
+    private readonly string _profile;
     private readonly ILogger _logger;
-    private readonly Task _readLoop;
-    private readonly TaskCompletionSource<HelperMessage> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource<HelperMessage>? _pending;
-    private long _nextId;
     private int _disposed;
 
-    private OfficeInstance(Process helper, string directory, string profileUrl, string pipeName, int slot, ILogger logger)
+    private OfficeInstance(OfficeProcess process, string folder, string profile, int slot, ILogger logger)
     {
-        _helper = helper;
-        _directory = directory;
-        _profileUrl = profileUrl;
-        _pipeName = pipeName;
+        _process = process;
+        _connection = new UnoHelperConnection(process.Input, process.Output);
+        _folder = folder;
+        _profile = profile;
         _logger = logger;
         Slot = slot;
-        HelperPid = helper.Id;
-        _readLoop = Task.Run(ReadLoopAsync);
-        _ = helper.StandardError.ReadToEndAsync(); // Only Python tracebacks; drained so the pipe never blocks.
     }
 
     public int Slot { get; }
 
-    public int HelperPid { get; }
+    public int HelperPid => _process.HelperPid;
 
-    public int SofficePid { get; private set; }
+    public int SofficePid => _process.SofficePid;
 
     public int Conversions { get; set; }
 
+    /// <summary>From helper start to soffice.bin accepting UNO calls.</summary>
     public TimeSpan StartDuration { get; private set; }
 
-    /// <summary>Set when a document that needs a fresh process after it (embedded fonts) was converted.</summary>
+    /// <summary>The built-in warm-up conversion run before the instance counts as ready (zero without one).</summary>
+    public TimeSpan WarmUpDuration { get; private set; }
+
+    /// <summary>Set when a converted document was seen (by its structure) to embed fonts: the instance is not reused.</summary>
     public bool Tainted { get; set; }
 
-    /// <summary>Both processes still run (a killed, unreaped soffice.bin shows as a zombie).</summary>
-    public bool IsAlive => Volatile.Read(ref _disposed) == 0 && !_helper.HasExited && ProcessAlive(SofficePid);
+    /// <summary>Both processes still run.</summary>
+    public bool IsAlive => Volatile.Read(ref _disposed) == 0 && _process.IsAlive;
 
-    /// <summary>Starts the helper and waits until soffice.bin accepts UNO calls.</summary>
-    public static async Task<OfficeInstance> StartAsync(LibreOfficeInstallation installation, string helperScript, string templateProfile, string directory,
-        int slot, TimeSpan startTimeout, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the helper and soffice.bin on a copy of <paramref name="templateProfile"/>, waits until it accepts UNO calls,
+    /// then converts <paramref name="warmUpDocument"/> (when given) so the first real document does not pay for loading
+    /// the Writer and PDF export code.
+    /// </summary>
+    public static async Task<OfficeInstance> StartAsync(LibreOfficeInstallation installation, ConverterWorkspace workspace, string templateProfile,
+        int slot, LibreOfficeOptions options, string? warmUpDocument, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
-        // Fresh every start: a profile or TMPDIR left by a killed instance (lu*.tmp folders, locks) is wiped.
-        DeleteDirectory(directory);
-        var profile = Path.Combine(directory, "profile");
-        var tmp = Path.Combine(directory, "tmp");
-        CopyDirectory(templateProfile, profile);
-        Directory.CreateDirectory(tmp);
-        var profileUrl = new Uri(profile).AbsoluteUri;
-        var pipeName = "docx2pdf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var start = new HelperStart(installation.SofficeBin, profileUrl, tmp, pipeName, startTimeout.TotalSeconds);
-        var psi = new ProcessStartInfo(installation.Python)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = tmp,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        psi.ArgumentList.Add("-u");
-        psi.ArgumentList.Add(helperScript);
-        psi.ArgumentList.Add(JsonSerializer.Serialize(start, HelperJsonContext.Default.HelperStart));
-        psi.Environment["TMPDIR"] = tmp;
-        psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        // Fresh every start: a profile or TMPDIR left by a killed instance (lu*.tmp folders, locks, fonts) is wiped.
+        var folder = workspace.CreateInstanceFolder(slot);
+        var profile = Path.Combine(folder, "profile");
+        var tmp = Path.Combine(folder, "tmp");
+        ConverterWorkspace.CopyTree(templateProfile, profile);
+        ConverterWorkspace.CreatePrivateFolder(tmp);
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("The LibreOffice helper did not start.");
-        var instance = new OfficeInstance(process, directory, profileUrl, pipeName, slot, logger);
+        var process = OfficeProcess.Start(installation, workspace.HelperScript, folder, profile, tmp, options.StartTimeout, AddressSpaceLimit(options.InstanceMemoryLimitBytes));
+        var instance = new OfficeInstance(process, folder, profile, slot, logger);
         try
         {
-            var ready = await instance._ready.Task.WaitAsync(startTimeout + TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-            instance.SofficePid = ready.SofficePid;
+            var ready = await instance._connection.Ready.WaitAsync(options.StartTimeout + TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
+            process.SofficePid = ready.SofficePid;
             instance.StartDuration = TimeSpan.FromMilliseconds(ready.StartMs);
+            if (warmUpDocument is not null)
+            {
+                var started = time.GetTimestamp();
+                var pdf = Path.Combine(tmp, "warm-up.pdf");
+                var reply = await instance.ConvertAsync(new UnoHelperRequest(0, warmUpDocument, pdf, "MS Word 2007 XML", null, 0, null), options.StartTimeout, options.InstanceMemoryLimitBytes, time, cancellationToken).ConfigureAwait(false);
+                if (!reply.Ok)
+                {
+                    throw new InvalidOperationException($"LibreOffice could not convert the built-in warm-up document ({reply.Error}: {reply.Message}).");
+                }
+
+                File.Delete(pdf);
+                instance.WarmUpDuration = time.GetElapsedTime(started);
+            }
+
             return instance;
+        }
+        catch (InstanceFailedException ex)
+        {
+            await instance.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException("LibreOffice failed during its warm-up conversion: " + ex.Message, ex);
         }
         catch
         {
@@ -113,153 +98,81 @@ internal sealed class OfficeInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one request and waits for its answer, the instance's death, or the timeout (which kills the instance).</summary>
-    public async Task<HelperMessage> ConvertAsync(HelperRequest request, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>
+    /// soffice.bin's address-space limit for a resident-memory cap: the cap plus room for what is mapped but not resident
+    /// (about 0.6-0.9 GB of libraries and reservations, measured on 7.4 and 25.2). It is only the backstop for one huge
+    /// allocation; the cap itself is enforced on resident memory, which ends the conversion with a typed failure.
+    /// </summary>
+    internal static long AddressSpaceLimit(long memoryCap) => memoryCap <= 0 ? 0 : memoryCap + (2L << 30);
+
+    /// <summary>
+    /// Sends one request and waits for its reply, the instance's death, the timeout or soffice.bin's resident memory
+    /// passing <paramref name="memoryCap"/> (each of the last two kills the instance).
+    /// </summary>
+    public async Task<UnoHelperReply> ConvertAsync(UnoHelperRequest request, TimeSpan timeout, long memoryCap, TimeProvider time, CancellationToken cancellationToken)
     {
-        var tcs = new TaskCompletionSource<HelperMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        request = request with { Id = Interlocked.Increment(ref _nextId) };
-        Volatile.Write(ref _pending, tcs);
-        if (_readLoop.IsCompleted)
-        {
-            throw new InstanceFailedException(InstanceFailure.Crashed, "The LibreOffice helper is not running.");
-        }
-
+        var reply = await _connection.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timedOut = Task.Delay(timeout, time, stop.Token);
+        var overCap = memoryCap > 0 ? WatchMemoryAsync(memoryCap, time, stop.Token) : Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
         try
         {
-            await _helper.StandardInput.WriteLineAsync(JsonSerializer.Serialize(request, HelperJsonContext.Default.HelperRequest).AsMemory(), cancellationToken).ConfigureAwait(false);
-            await _helper.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw new InstanceFailedException(InstanceFailure.Crashed, "The LibreOffice helper closed its input: " + ex.Message);
-        }
+            var first = await Task.WhenAny(reply, timedOut, overCap).ConfigureAwait(false);
+            if (first == reply)
+            {
+                return await reply.ConfigureAwait(false);
+            }
 
-        try
-        {
-            return await tcs.Task.WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            await KillAsync().ConfigureAwait(false);
-            throw new InstanceFailedException(InstanceFailure.TimedOut, "The conversion timed out.");
-        }
-        catch (OperationCanceledException)
-        {
             // A UNO call cannot be aborted: the only way to stop the work is to end the instance.
-            await KillAsync().ConfigureAwait(false);
-            throw;
+            _ = reply.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            await _process.KillAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw first == timedOut
+                ? new InstanceFailedException(InstanceFailure.TimedOut, "The conversion timed out.")
+                : new InstanceFailedException(InstanceFailure.MemoryCapExceeded, $"soffice.bin went past the memory cap of {memoryCap} bytes.");
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Resident memory of soffice.bin in bytes (VmRSS), or null when it is gone.</summary>
-    public long? ReadRssBytes() => ReadRss(SofficePid);
-
-    internal static long? ReadRss(int pid)
+    /// <summary>Completes when soffice.bin's resident memory passes <paramref name="memoryCap"/>.</summary>
+    private async Task WatchMemoryAsync(long memoryCap, TimeProvider time, CancellationToken cancellationToken)
     {
+        using var timer = new PeriodicTimer(MemoryPollInterval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (ProcFs.ReadRssBytes(SofficePid) > memoryCap)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Resident memory of soffice.bin in bytes, or null when it is gone.</summary>
+    public long? ReadRssBytes() => ProcFs.ReadRssBytes(SofficePid);
+
+    /// <summary>
+    /// True when LibreOffice holds fonts taken from a document: it writes them under the profile's
+    /// <c>user/temp/embeddedfonts/</c> (<c>fromdocs</c>, <c>fromsystem</c>) and keeps them active for every later
+    /// document of this process, whatever path the document used to smuggle them in.
+    /// </summary>
+    public bool HoldsDocumentFonts()
+    {
+        var fonts = Path.Combine(_profile, "user", "temp", "embeddedfonts");
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
-                }
-            }
+            return Directory.Exists(fonts) && Directory.EnumerateFiles(fonts, "*", SearchOption.AllDirectories).Any();
         }
         catch (IOException)
         {
+            return true; // Unreadable: assume the worst, the instance is replaced.
         }
         catch (UnauthorizedAccessException)
         {
+            return true;
         }
-
-        return null;
-    }
-
-    private static bool ProcessAlive(int pid)
-    {
-        if (pid <= 0)
-        {
-            return false;
-        }
-
-        try
-        {
-            // Field 3 of /proc/<pid>/stat is the state; Z = zombie (dead, not yet reaped by the helper).
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            return close > 0 && close + 2 < stat.Length && stat[close + 2] != 'Z' && stat[close + 2] != 'X';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        try
-        {
-            while (await _helper.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                HelperMessage? message;
-                try
-                {
-                    message = JsonSerializer.Deserialize(line, HelperJsonContext.Default.HelperMessage);
-                }
-                catch (JsonException)
-                {
-                    continue; // Not ours (a library printing to stdout); the protocol lines are all JSON objects.
-                }
-
-                if (message is null)
-                {
-                    continue;
-                }
-
-                if (message.Event == "ready")
-                {
-                    _ready.TrySetResult(message);
-                }
-                else if (message.Event == "startFailed")
-                {
-                    _ready.TrySetException(new InvalidOperationException("LibreOffice did not start: " + message.Message));
-                }
-                else if (message.Id is not null)
-                {
-                    Interlocked.Exchange(ref _pending, null)?.TrySetResult(message);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The helper went away; handled below like an end of stream.
-        }
-
-        _ready.TrySetException(new InvalidOperationException("The LibreOffice helper exited during start."));
-        Interlocked.Exchange(ref _pending, null)?.TrySetException(new InstanceFailedException(InstanceFailure.Crashed, "The LibreOffice instance exited during the conversion."));
-    }
-
-    /// <summary>Kills soffice.bin first (its parent, the helper, reaps it), then the whole process group.</summary>
-    private async Task KillAsync()
-    {
-        NativeMethods.KillProcess(SofficePid, NativeMethods.SIGKILL);
-        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            await _helper.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        NativeMethods.KillGroup(HelperPid, NativeMethods.SIGKILL);
-        await _helper.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -271,118 +184,13 @@ internal sealed class OfficeInstance : IAsyncDisposable
 
         try
         {
-            if (!_helper.HasExited)
-            {
-                // Closing stdin asks the helper to kill and reap soffice.bin and exit; the group kill is the backstop.
-                try
-                {
-                    _helper.StandardInput.Close();
-                }
-                catch (IOException)
-                {
-                }
-
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                try
-                {
-                    await _helper.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    await KillAsync().ConfigureAwait(false);
-                }
-            }
-
-            NativeMethods.KillGroup(HelperPid, NativeMethods.SIGKILL);
-            await _helper.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await _readLoop.ConfigureAwait(false);
+            await _process.DisposeAsync().ConfigureAwait(false);
+            await _connection.Completion.ConfigureAwait(false);
         }
         finally
         {
-            _helper.Dispose();
-            RemovePipeSockets();
-            DeleteDirectory(_directory);
+            ConverterWorkspace.Delete(_folder);
             Log.InstanceStopped(_logger, Slot, SofficePid);
-        }
-    }
-
-    /// <summary>LibreOffice's pipe sockets live in /tmp whatever TMPDIR says; a killed instance leaves them behind.</summary>
-    private void RemovePipeSockets()
-    {
-        var uid = GetUid();
-#pragma warning disable CA5351 // Not security: MD5 is how LibreOffice names its per-profile IPC pipe.
-        // LibreOffice writes each byte in hex without a leading zero.
-        var ipcHash = string.Concat(MD5.HashData(Encoding.Unicode.GetBytes(_profileUrl)).Select(b => b.ToString("x", CultureInfo.InvariantCulture)));
-#pragma warning restore CA5351
-        foreach (var name in new[] { $"OSL_PIPE_{uid}_{_pipeName}", $"OSL_PIPE_{uid}_SingleOfficeIPC_{ipcHash}" })
-        {
-            try
-            {
-                File.Delete(Path.Combine("/tmp", name));
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
-
-    private static string GetUid()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (line.StartsWith("Uid:", StringComparison.Ordinal))
-                {
-                    return line["Uid:".Length..].Trim().Split('\t', ' ')[0];
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return "0";
-    }
-
-    internal static void DeleteDirectory(string path)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(path))
-                {
-                    Directory.Delete(path, recursive: true);
-                }
-
-                return;
-            }
-            catch (IOException)
-            {
-                Thread.Sleep(50);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-    }
-
-    private static void CopyDirectory(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, dir)));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)), overwrite: true);
         }
     }
 }

@@ -6,44 +6,58 @@ Run with Debian's /usr/bin/python3 (python3-uno). Speaks line-delimited JSON on 
   response {"id": 1, "ok": true, "engineMs": 123.4}
            {"id": 1, "ok": false, "error": "load|export|crashed", "message": "..."}
 At start it prints {"event": "ready", ...} or {"event": "startFailed", ...}.
-When stdin closes (the .NET parent ended or disposed the instance) it kills soffice.bin, reaps it and exits.
-soffice.bin also gets PR_SET_PDEATHSIG=SIGKILL, so it dies with this helper whatever kills the helper.
+When stdin closes (the .NET parent ended or disposed the instance), when the parent dies (even in the middle of a
+conversion, while this helper waits inside a UNO call), on SIGTERM/SIGHUP, or when stdout breaks, it kills
+soffice.bin, reaps it, removes its pipe sockets and exits. soffice.bin also gets PR_SET_PDEATHSIG=SIGKILL, so it
+dies with this helper whatever kills the helper; it runs under the address-space limit it was given and with
+oom_score_adj 1000, so the kernel picks LibreOffice, never the host, when memory runs out.
+The environment is the minimal one the .NET side built (no credentials); files are created owner-only (umask 077).
 """
 import ctypes
 import hashlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 PR_SET_PDEATHSIG = 1
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+def prefer_oom_kill():
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
 
 
 def main():
     cfg = json.loads(sys.argv[1])
+    parent = os.getppid()
+    os.umask(0o077)
     # Own process group: the .NET side ends the whole instance with kill(-pgid).
     try:
         os.setsid()
     except OSError:
         pass
+    prefer_oom_kill()
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    limit = int(cfg.get("addressSpaceLimitBytes") or 0)
 
     def preexec():
         # Dies with the helper; set from the main thread, which lives as long as the helper.
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prefer_oom_kill()
+        if limit > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     env = dict(os.environ)
-    env["TMPDIR"] = cfg["tmp"]
-    env["TMP"] = cfg["tmp"]
-    env["TEMP"] = cfg["tmp"]
-    env.setdefault("SAL_USE_VCLPLUGIN", "svp")
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.monotonic()
     pipe = cfg["pipe"]
     proc = subprocess.Popen(
@@ -54,7 +68,13 @@ def main():
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=preexec, env=env, close_fds=True, cwd=cfg["tmp"])
 
+    finishing = threading.Lock()
+
     def finish(code):
+        # Callable from any thread (the parent watch, a signal); the first caller ends the process.
+        if not finishing.acquire(blocking=False):
+            time.sleep(60)
+            return
         if proc.poll() is None:
             try:
                 proc.kill()
@@ -73,7 +93,33 @@ def main():
                 os.remove(os.path.join("/tmp", name))
             except OSError:
                 pass
-        sys.exit(code)
+        try:
+            sys.stdout.flush()
+        except Exception:  # noqa: BLE001
+            pass
+        os._exit(code)
+
+    def emit(obj):
+        try:
+            sys.stdout.write(json.dumps(obj) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            finish(0)  # Nobody reads the answer any more: the parent is gone.
+
+    def on_signal(signum, frame):
+        finish(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    def watch_parent():
+        # stdin's end of file is noticed only between requests; this also covers a parent that dies mid-conversion.
+        while True:
+            if os.getppid() != parent:
+                finish(0)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
 
     try:
         import uno
@@ -122,10 +168,11 @@ def main():
             load = [prop("Hidden", True), prop("ReadOnly", True),
                     prop("MacroExecutionMode", 0),  # MacroExecMode.NEVER_EXECUTE
                     prop("UpdateDocMode", 0),  # UpdateDocMode.NO_UPDATE
-                    ] + ([prop("FilterName", req["filter"])] if req.get("filter") else []) + [
-                    # A referer outside the (empty) trusted locations makes the profile's
-                    # BlockUntrustedRefererLinks apply: linked images and the like are never fetched.
-                    prop("Referer", uno.systemPathToFileUrl(req["input"]))]
+                    ] + ([prop("FilterName", req["filter"])] if req.get("filter") else [])
+            # No "Referer": LibreOffice checks links (images, OLE, INCLUDEPICTURE, templates) against the loaded
+            # document's own file URL, which lies outside the (empty) trusted locations, so the profile's
+            # BlockUntrustedRefererLinks blocks them on 7.4 and 25.2 alike. A Referer equal to that URL would
+            # also make 25.2 refuse to open the document itself (MediaDescriptor checks it before reading).
             if req.get("password") is not None:
                 load.append(prop("Password", req["password"]))
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(req["input"]), "_blank", 0, tuple(load))

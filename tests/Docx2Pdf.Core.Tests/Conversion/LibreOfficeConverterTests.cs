@@ -147,7 +147,7 @@ public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
     }
 
     [Fact]
-    public async Task ConvertAsync_LinkedImageOnLocalListener_ConvertsWithoutFetchingIt()
+    public async Task ConvertAsync_ExternalContentOnLocalListener_ConvertsWithoutFetchingIt()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -171,6 +171,8 @@ public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
 
         using var output = new MemoryStream();
         await _converter.ConvertAsync(new MemoryStream(TestDocuments.ExternalImage(new Uri($"http://127.0.0.1:{port}/tracker.png"))), output);
+        using var allKinds = new MemoryStream();
+        await _converter.ConvertAsync(new MemoryStream(TestDocuments.ExternalContent(new Uri($"http://127.0.0.1:{port}/"))), allKinds);
         await using (var corpusDoc = File.OpenRead(Corpus.Get("mammoth.js/external-picture.docx").FullPath))
         {
             await _converter.ConvertAsync(corpusDoc, Stream.Null);
@@ -179,7 +181,8 @@ public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
         await stop.CancelAsync();
         await accepting;
         Pdf.Text(output.ToArray()).Should().Contain("After it.");
-        requests.Should().Be(0);
+        Pdf.Text(allKinds.ToArray()).Should().Contain("After it.");
+        requests.Should().Be(0, "with BlockUntrustedRefererLinks LibreOffice fetches nothing a document links to (on an open profile it fetches linked.png)");
     }
 
     [Fact]

@@ -66,6 +66,62 @@ internal static class TestDocuments
     }
 
     /// <summary>
+    /// Every kind of external content a Word document can name, all on <paramref name="server"/>: a linked picture
+    /// (<c>a:blip r:link</c>), INCLUDEPICTURE and INCLUDETEXT fields, a linked OLE object with its linked preview, a
+    /// sub-document and an attached template. Written as raw parts: the SDK would not write some of these as Word does.
+    /// </summary>
+    public static byte[] ExternalContent(Uri server)
+    {
+        var b = server.AbsoluteUri.TrimEnd('/');
+        const string Ns = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" " +
+            "xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" " +
+            "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\" xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\"";
+        const string Rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
+        var picture = "<w:p><w:r><w:drawing><wp:inline><wp:extent cx=\"990000\" cy=\"792000\"/><wp:docPr id=\"1\" name=\"p\"/><a:graphic><a:graphicData uri=\"http://schemas.openxmlformats.org/drawingml/2006/picture\">" +
+            "<pic:pic><pic:nvPicPr><pic:cNvPr id=\"0\" name=\"l.png\"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link=\"rIdImg\"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>" +
+            "<pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"990000\" cy=\"792000\"/></a:xfrm><a:prstGeom prst=\"rect\"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>";
+        var fields = $"<w:p><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText xml:space=\"preserve\"> INCLUDEPICTURE \"{b}/includepicture.png\" \\d </w:instrText></w:r>" +
+            "<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:t>picture field</w:t></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>" +
+            $"<w:p><w:fldSimple w:instr=' INCLUDEPICTURE \"{b}/includepicture2.png\" '><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>" +
+            $"<w:p><w:fldSimple w:instr=' INCLUDETEXT \"{b}/includetext.docx\" '><w:r><w:t>y</w:t></w:r></w:fldSimple></w:p>";
+        var ole = "<w:p><w:r><w:object w:dxaOrig=\"1440\" w:dyaOrig=\"1440\"><v:shape id=\"_x0000_i1025\" type=\"#_x0000_t75\" style=\"width:72pt;height:72pt\"><v:imagedata r:id=\"rIdPreview\" o:title=\"\"/></v:shape>" +
+            "<o:OLEObject Type=\"Link\" ProgID=\"Excel.Sheet.12\" ShapeID=\"_x0000_i1025\" DrawAspect=\"Content\" r:id=\"rIdOle\" UpdateMode=\"Always\"><o:LinkType>EnhancedMetaFile</o:LinkType></o:OLEObject></w:object></w:r></w:p>";
+        var document = $"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><w:document {Ns}><w:body><w:p><w:r><w:t>Before the linked content.</w:t></w:r></w:p>{picture}{fields}{ole}" +
+            "<w:p><w:subDoc r:id=\"rIdSub\"/></w:p><w:p><w:r><w:t>After it.</w:t></w:r></w:p></w:body></w:document>";
+        string Relationship(string id, string type, string target, bool external = true) =>
+            $"<Relationship Id=\"{id}\" Type=\"{Rel}{type}\" Target=\"{target}\"{(external ? " TargetMode=\"External\"" : string.Empty)}/>";
+        string Relationships(params string[] items) =>
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">" + string.Concat(items) + "</Relationships>";
+
+        using var ms = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            void Part(string name, string xml)
+            {
+                using var w = new StreamWriter(zip.CreateEntry(name).Open());
+                w.Write(xml);
+            }
+
+            Part("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">" +
+                "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>" +
+                "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>" +
+                "<Override PartName=\"/word/settings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml\"/></Types>");
+            Part("_rels/.rels", Relationships(Relationship("rId1", "officeDocument", "word/document.xml", external: false)));
+            Part("word/document.xml", document);
+            Part("word/_rels/document.xml.rels", Relationships(
+                Relationship("rIdImg", "image", b + "/linked.png"),
+                Relationship("rIdPreview", "image", b + "/ole-preview.emf"),
+                Relationship("rIdOle", "oleObject", b + "/book.xlsx"),
+                Relationship("rIdSub", "subDocument", b + "/sub.docx"),
+                Relationship("rIdSettings", "settings", "settings.xml", external: false)));
+            Part("word/settings.xml", $"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><w:settings {Ns}><w:attachedTemplate r:id=\"rIdTemplate\"/><w:linkStyles/></w:settings>");
+            Part("word/_rels/settings.xml.rels", Relationships(Relationship("rIdTemplate", "attachedTemplate", b + "/template.dotx")));
+        }
+
+        return ms.ToArray();
+    }
+
+    /// <summary>
     /// A document that embeds <paramref name="fontFile"/> as font <paramref name="fontName"/> (word/fonts/font1.odttf,
     /// obfuscated as ECMA-376 part 1, 17.8.1 describes) and uses it.
     /// </summary>

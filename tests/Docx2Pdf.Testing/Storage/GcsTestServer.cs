@@ -37,6 +37,8 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
     private readonly List<Fault> _faults = [];
     private WebApplication? _app;
     private long _lastGeneration = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    private long _outageUntilTicks;
+    private int _outageFailures;
 
     /// <summary>The port, once started.</summary>
     public int Port { get; private set; }
@@ -52,6 +54,9 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>Called with <c>METHOD rawTarget</c> as each request arrives, before it is answered.</summary>
     public event Action<string>? RequestReceived;
+
+    /// <summary>Called with bucket, name and generation each time a write commits (uploads and <see cref="PutObject"/>): a write counter.</summary>
+    public event Action<string, string, long>? ObjectWritten;
 
     /// <summary>Starts a server on a free port.</summary>
     public static async Task<GcsTestServer> StartAsync()
@@ -78,6 +83,31 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         {
             _faults.Add(new Fault(count, statusCode, requestMatches));
         }
+    }
+
+    /// <summary>
+    /// An outage: until <paramref name="duration"/> has passed, every request is answered 500, 503 or with a reset connection,
+    /// in turn, as a storage backend in trouble does.
+    /// </summary>
+    public void FailFor(TimeSpan duration) =>
+        Interlocked.Exchange(ref _outageUntilTicks, DateTime.UtcNow.Add(duration).Ticks);
+
+    /// <summary>How many requests the current or last <see cref="FailFor"/> outage answered with a failure.</summary>
+    public int OutageFailures => Volatile.Read(ref _outageFailures);
+
+    /// <summary>Stores an object directly (no HTTP), as an upload with no precondition would; returns its generation.</summary>
+    public long PutObject(string bucket, string name, byte[] data, string? contentType = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        StoredObject written;
+        lock (_writeLock)
+        {
+            written = new StoredObject(data, NextGeneration(), contentType, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal), DateTimeOffset.UtcNow);
+            _objects[(bucket, name)] = written;
+        }
+
+        ObjectWritten?.Invoke(bucket, name, written.Generation);
+        return written.Generation;
     }
 
     /// <summary>Drops the request log.</summary>
@@ -135,6 +165,22 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         _requests.Enqueue($"{request.Method} {rawTarget}");
         RequestReceived?.Invoke($"{request.Method} {rawTarget}");
+
+        if (DateTime.UtcNow.Ticks < Interlocked.Read(ref _outageUntilTicks))
+        {
+            switch (Interlocked.Increment(ref _outageFailures) % 3)
+            {
+                case 0:
+                    context.Abort(); // a reset connection
+                    return;
+                case 1:
+                    await ErrorAsync(context, 500, "Injected outage").ConfigureAwait(false);
+                    return;
+                default:
+                    await ErrorAsync(context, 503, "Injected outage").ConfigureAwait(false);
+                    return;
+            }
+        }
 
         if (TakeFault($"{request.Method} {rawTarget}") is { } status)
         {
@@ -427,6 +473,8 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
             await ErrorAsync(context, 412, "At least one of the pre-conditions you specified did not hold.").ConfigureAwait(false);
             return;
         }
+
+        ObjectWritten?.Invoke(bucket, name, written.Generation);
 
         await JsonAsync(context, 200, ToResource(bucket, name, written)).ConfigureAwait(false);
     }

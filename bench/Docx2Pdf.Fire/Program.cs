@@ -1,0 +1,127 @@
+// The load, fault and hostile-input suite of issue 11 ("Proof under fire"). Driven by eng/fire.sh; see docs/reliability.md
+// for what it does and the figures of its last full run. Loopback only; every wait is bounded; it stops what it starts.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Docx2Pdf.Fire;
+using Docx2Pdf.Testing;
+
+var quick = args.Contains("--quick");
+var profile = quick ? Profile.Quick : Profile.Full;
+string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+if (Arg("--notifications") is { } n)
+{
+    var count = int.Parse(n, CultureInfo.InvariantCulture);
+    profile = profile with { LoadOneHost = count, LoadTwoHosts = count, LoadPull = count };
+}
+
+HostProcess.HostDll = Path.GetFullPath(Arg("--host-dll") ?? throw new ArgumentException("--host-dll is required (eng/fire.sh passes it)."));
+var report = Path.GetFullPath(Arg("--report") ?? throw new ArgumentException("--report is required."));
+var only = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries);
+var runDir = Path.GetFullPath(Arg("--work") ?? Path.Combine(Path.GetTempPath(), "docx2pdf-fire-" + Environment.ProcessId));
+Directory.CreateDirectory(runDir);
+var command = Arg("--command") ?? "bash eng/fire.sh" + (quick ? " --quick" : string.Empty);
+
+var results = new List<ScenarioResult>();
+var watch = Stopwatch.StartNew();
+await using (var emulator = await PubSubEmulator.StartAsync())
+{
+    var scenarios = new Scenarios(runDir, profile, emulator);
+    foreach (var id in only ?? Scenarios.All)
+    {
+        Console.WriteLine($"[{watch.Elapsed:hh\\:mm\\:ss}] {id} ...");
+        try
+        {
+            foreach (var r in await scenarios.RunAsync(id))
+            {
+                results.Add(r);
+                Console.WriteLine($"[{watch.Elapsed:hh\\:mm\\:ss}] {(r.Passed ? "PASS" : "FAIL")} {r.Id}: {r.Measured}");
+                foreach (var p in r.Problems)
+                {
+                    Console.WriteLine($"      - {p}");
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            var r = new ScenarioResult(id, id, "(the scenario could not run to its end)", ex.GetType().Name, [$"the scenario failed to run: {ex.Message.Split('\n')[0]}"], 0, 0, 0, 0);
+            results.Add(r);
+            Console.WriteLine($"[{watch.Elapsed:hh\\:mm\\:ss}] FAIL {id}: {ex}");
+        }
+    }
+}
+
+var ok = results.All(r => r.Passed);
+await File.WriteAllTextAsync(report, Report.Render(results, profile, command, watch.Elapsed));
+Console.WriteLine($"{results.Count(r => r.Passed)} of {results.Count} scenarios passed in {watch.Elapsed:hh\\:mm\\:ss}; report: {report}; logs: {runDir}");
+if (ok && !args.Contains("--keep"))
+{
+    Directory.Delete(runDir, recursive: true);
+}
+
+return ok ? 0 : 1;
+
+internal static class Report
+{
+    public static string Render(IReadOnlyList<ScenarioResult> results, Profile profile, string command, TimeSpan took)
+    {
+        var notifications = results.Sum(r => r.Notifications);
+        var faults = results.Sum(r => r.Faults);
+        var lost = results.Sum(r => r.Lost);
+        var twice = results.Sum(r => r.WrittenTwice);
+        var passed = results.Count(r => r.Passed);
+        var sb = new StringBuilder();
+        sb.AppendLine("# Reliability under fire");
+        sb.AppendLine();
+        sb.AppendLine("<!-- Written by eng/fire.sh (bench/Docx2Pdf.Fire); do not edit by hand: run the suite again. -->");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"**{notifications} notifications, {faults} faults injected, {lost} lost, {twice} written twice; {passed} of {results.Count} scenarios passed.**");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; run time {took:hh\\:mm\\:ss}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {Machine()}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{command}` (profile {profile.Name}: load {profile.LoadOneHost}/{profile.LoadTwoHosts}/{profile.LoadPull} notifications, burst {profile.Burst}, {profile.FaultLoad} per fault scenario; Pub/Sub's retry schedule × {profile.TimeScale})");
+        sb.AppendLine();
+        sb.AppendLine("| scenario | what was done | measured | result |");
+        sb.AppendLine("| --- | --- | --- | --- |");
+        foreach (var r in results)
+        {
+            var verdict = r.Passed ? "**pass**" : "**FAIL**: " + string.Join("; ", r.Problems.Take(6).Select(Cell)) + (r.Problems.Count > 6 ? $"; … {r.Problems.Count - 6} more" : string.Empty);
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(r.Title)} | {Cell(r.Done)} | {Cell(r.Measured)} | {verdict} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## How the pass criteria are checked");
+        sb.AppendLine();
+        sb.AppendLine("- **Exactly one ending**: after each scenario the output bucket is read back; every document has exactly one PDF (from its generation) or one failure record whose `failureKind` is a real cause (not `converter_busy`, `interrupted`, `storage_*`). A healthy corpus document that ends as a record fails the scenario; a document with neither is counted lost.");
+        sb.AppendLine("- **Zero PDFs written twice**: writes are counted outside the library. The local store writes a temporary file and renames it over `{sha256(name)}.obj`, so the suite counts renames into the output bucket's folder with inotify (a `FileSystemWatcher`; an overflow fails the scenario); with the Cloud Storage test server it counts committed uploads per object.");
+        sb.AppendLine("- **No leaks**: each host runs with its own `TMPDIR` inside the scenario's folder. After the hosts stop (SIGTERM; after a SIGKILL the host is restarted first and then stopped), no process may still name that folder in its command line or environment, the folder may hold nothing but empty roots, and no new LibreOffice pipe socket (`/tmp/OSL_PIPE_*`) may be left that no live process listens on.");
+        sb.AppendLine("- **Memory**: the host's RSS after a warm-up of 4 documents is the baseline; after the load it must come back within ±10 % (the suite waits up to 30 s). Peaks of the host and of every `soffice.bin` are sampled every 0.5 s.");
+        sb.AppendLine("- **Statuses**: every answer a host gave (recorded by a proxy between the emulator and the hosts, or by the burst client) must be 2xx, 4xx, 429 or 503; any other 5xx fails.");
+        sb.AppendLine("- **Outbound requests**: external references in hostile documents point at a TCP listener on 127.0.0.1 that counts connections; it must see none.");
+        sb.AppendLine("- **Time scale**: the burst client redelivers after max(Retry-After, 10 s · 2ⁿ⁻¹ capped at 600 s), Pub/Sub's push backoff, multiplied by the profile's time scale (0.01: 0.1 s to 6 s).");
+        return sb.ToString();
+    }
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    private static string Machine()
+    {
+        string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        var cpu = Read("/proc/cpuinfo").Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var memKb = Read("/proc/meminfo").Split('\n').FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] ?? "0";
+        var os = Read("/etc/os-release").Split('\n').FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?[12..].Trim('"') ?? "Linux";
+        string office;
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("soffice", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            office = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            office = "LibreOffice (version unknown)";
+        }
+
+        return $"{Environment.ProcessorCount} cores ({cpu}), {long.Parse(memKb, CultureInfo.InvariantCulture) / 1024 / 1024} GiB, {os}, .NET {Environment.Version}, {office}";
+    }
+}

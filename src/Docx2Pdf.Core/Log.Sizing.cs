@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+
+namespace Docx2Pdf;
+
+/// <summary>Sizing log events, ids 620-629.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 620, Level = LogLevel.Information, Message =
+        "Sized from the container: {Cpus} CPUs ({CpuSource}), {MemoryMiB} MiB ({MemorySource}) -> PoolSize {PoolSize} ({PoolSizeFrom}), " +
+        "MaxInstanceMemoryMegabytes {RecycleMiB} ({RecycleFrom}); per instance {ShareMiB} MiB, kept for the host {HostMiB} MiB and for /tmp {TempMiB} MiB")]
+    internal static partial void SizedFromContainer(ILogger logger, string cpus, string cpuSource, long memoryMiB, string memorySource,
+        int poolSize, string poolSizeFrom, int recycleMiB, string recycleFrom, long shareMiB, long hostMiB, long tempMiB);
+
+    [LoggerMessage(EventId = 621, Level = LogLevel.Information, Message =
+        "Sizing configured, not derived from the container: PoolSize {PoolSize}, MaxInstanceMemoryMegabytes {RecycleMiB}")]
+    internal static partial void SizingConfigured(ILogger logger, int poolSize, int recycleMiB);
+}

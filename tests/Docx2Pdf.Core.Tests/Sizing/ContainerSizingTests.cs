@@ -1,0 +1,138 @@
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Sizing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace Docx2Pdf.Core.Tests.Sizing;
+
+public sealed class ContainerSizingTests
+{
+    private const long MiB = 1024 * 1024;
+
+    // The table of docs/sizing.md: memory MiB, CPUs -> pool, share MiB, recycle MiB.
+    [Theory]
+    [InlineData(512, 1.0, 1, 288, 216)]
+    [InlineData(1024, 1.0, 1, 736, 552)]
+    [InlineData(1024, 2.0, 2, 368, 276)]
+    [InlineData(2048, 2.0, 2, 816, 612)]
+    [InlineData(4096, 4.0, 4, 856, 642)]
+    [InlineData(1024, 4.0, 2, 368, 276)]
+    [InlineData(8192, 1.5, 1, 7008, 1024)]
+    [InlineData(256, 0.5, 1, 192, 144)]
+    public void For_ContainerSize_GivesTheDocumentedFigures(long memoryMiB, double cpus, int pool, long shareMiB, int recycleMiB)
+    {
+        var sizing = ContainerSizing.For(new ContainerResources(cpus, "test", memoryMiB * MiB, "test"));
+
+        sizing.PoolSize.Should().Be(pool);
+        (sizing.InstanceShareBytes / MiB).Should().Be(shareMiB);
+        sizing.RecycleMegabytes.Should().Be(recycleMiB);
+    }
+
+    [Theory]
+    [InlineData(512, 1.0)]
+    [InlineData(1024, 2.0)]
+    [InlineData(2048, 2.0)]
+    [InlineData(4096, 4.0)]
+    [InlineData(32768, 8.0)]
+    public void For_AnyContainerLargeEnough_ReservesAndInstancesFitInTheLimit(long memoryMiB, double cpus)
+    {
+        var sizing = ContainerSizing.For(new ContainerResources(cpus, "test", memoryMiB * MiB, "test"));
+
+        (sizing.HostReserveBytes + sizing.TempReserveBytes + (sizing.PoolSize * sizing.InstanceShareBytes)).Should().BeLessThanOrEqualTo(memoryMiB * MiB);
+        sizing.PoolSize.Should().BeInRange(1, (int)Math.Max(1, cpus));
+        ((long)sizing.RecycleMegabytes * MiB).Should().BeLessThan(sizing.InstanceShareBytes);
+    }
+
+    [Fact]
+    public void PostConfigure_NothingConfigured_TakesTheDerivedFiguresAndLogsTheirSource()
+    {
+        var logs = new FakeLogCollector();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        var sizing = new SizeFromContainer(() => new ContainerResources(1, "cgroup v2 /sys/fs/cgroup/cpu.max", 512 * MiB, "cgroup v2 /sys/fs/cgroup/memory.max"), loggerFactory);
+        var options = new LibreOfficeOptions();
+
+        sizing.PostConfigure(null, options);
+
+        options.PoolSize.Should().Be(1);
+        options.MaxInstanceMemoryMegabytes.Should().Be(216);
+        var line = logs.GetSnapshot().Should().ContainSingle().Subject;
+        line.Id.Id.Should().Be(620);
+        line.Message.Should().Contain("PoolSize 1 (derived)").And.Contain("MaxInstanceMemoryMegabytes 216 (derived)")
+            .And.Contain("cgroup v2 /sys/fs/cgroup/memory.max").And.Contain("512 MiB");
+    }
+
+    [Fact]
+    public void PostConfigure_PoolSizeSetRecycleNot_KeepsPoolSizeDerivesRecycle()
+    {
+        var sizing = new SizeFromContainer(() => new ContainerResources(2, "test", 2048 * MiB, "test"), null);
+        var options = new LibreOfficeOptions { PoolSize = 5 };
+
+        sizing.PostConfigure(null, options);
+
+        options.PoolSize.Should().Be(5);
+        options.MaxInstanceMemoryMegabytes.Should().Be(612);
+    }
+
+    [Fact]
+    public void PostConfigure_BothSet_NeverReadsTheContainer()
+    {
+        var sizing = new SizeFromContainer(() => throw new InvalidOperationException("read"), null);
+        var options = new LibreOfficeOptions { PoolSize = 3, MaxInstanceMemoryMegabytes = 700 };
+
+        sizing.PostConfigure(null, options);
+
+        options.PoolSize.Should().Be(3);
+        options.MaxInstanceMemoryMegabytes.Should().Be(700);
+    }
+
+    [Fact]
+    public void AddDocx2Pdf_ConfiguredInSection_ConfigurationWinsOverTheContainer()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Docx2Pdf:OutputBucket"] = "out",
+            ["Docx2Pdf:LibreOffice:PoolSize"] = "7",
+            ["Docx2Pdf:LibreOffice:MaxInstanceMemoryMegabytes"] = "333",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddDocx2Pdf(configuration.GetSection("Docx2Pdf"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<LibreOfficeOptions>>().Value;
+
+        options.PoolSize.Should().Be(7);
+        options.MaxInstanceMemoryMegabytes.Should().Be(333);
+    }
+
+    [Fact]
+    public void AddDocx2Pdf_NothingConfigured_FiguresComeFromThisContainer()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Docx2Pdf:OutputBucket"] = "out",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddDocx2Pdf(configuration.GetSection("Docx2Pdf"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<LibreOfficeOptions>>().Value;
+
+        var expected = ContainerSizing.For(ContainerResources.Read());
+        options.PoolSize.Should().Be(expected.PoolSize);
+        options.MaxInstanceMemoryMegabytes.Should().Be(expected.RecycleMegabytes);
+    }
+
+    [Fact]
+    public void AddDocx2Pdf_SetInCode_CodeWinsOverTheContainer()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddDocx2Pdf(o => o.OutputBucket = "out");
+        services.Configure<LibreOfficeOptions>(o => o.PoolSize = 9);
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<LibreOfficeOptions>>().Value.PoolSize.Should().Be(9);
+    }
+}
