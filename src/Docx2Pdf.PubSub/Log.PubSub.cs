@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Warning, "Extending the leases of {Count} messages on {Subscription} failed; they may be delivered again")]
     public static partial void LeaseExtensionFailed(ILogger logger, int count, LogText subscription, Exception exception);
 
+    [LoggerMessage(2022, LogLevel.Debug, "{Count} messages handed back while their lease was being extended were handed back again (ack deadline {Seconds} s)")]
+    public static partial void HandBackRepeated(ILogger logger, int count, int seconds);
+
     [LoggerMessage(2021, LogLevel.Warning, "Message {MessageId} has been held for {HeldSeconds} s, over Docx2Pdf:PubSub:MaxLeaseDuration; its lease is no longer extended and Pub/Sub will deliver it again")]
     public static partial void LeaseExpired(ILogger logger, LogText messageId, double heldSeconds);
 

@@ -75,7 +75,8 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         Action<PubSubPullOptions>? configure = null,
         int poolSize = 1,
         TimeSpan? converterDelay = null,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(20));
@@ -108,6 +109,7 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         builder.Services.AddSingleton(sp => new RecordingPipeline((IConversionPipeline)ActivatorUtilities.CreateInstance(sp, pipeline.ImplementationType!)));
         builder.Services.AddSingleton<IConversionPipeline>(sp => sp.GetRequiredService<RecordingPipeline>());
 
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         _hosts.Add(host);
         await host.StartAsync();
