@@ -197,6 +197,8 @@ ENV_VARS=(
   "Docx2Pdf__PubSub__Push__AckDeadline=$(printf '%02d:%02d:%02d' $((ACK_DEADLINE_SECONDS / 3600)) $((ACK_DEADLINE_SECONDS % 3600 / 60)) $((ACK_DEADLINE_SECONDS % 60)))"
   "Docx2Pdf__LibreOffice__PoolSize=$DOCX2PDF_POOL_SIZE"
   "Docx2Pdf__LibreOffice__QueueLength=$DOCX2PDF_QUEUE_LENGTH"
+  # Cloud Logging's trace field names the project; the service does not ask the metadata server for it.
+  "GOOGLE_CLOUD_PROJECT=$PROJECT"
 )
 ENV_LIST="$(IFS=,; echo "${ENV_VARS[*]}")"
 run gcloud run deploy "$SERVICE" --image "$IMAGE" --region "$REGION" "${P[@]}" \

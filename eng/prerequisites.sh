@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Docx2Pdf needs on Debian/Ubuntu, idempotently and quietly.
-# Used by eng/test.sh (every test) and eng/demo.sh (the end-to-end run). Needs root or sudo for apt.
+# Used by eng/test.sh (every test), eng/demo.sh (the end-to-end run) and the service image (eng/image-steps.sh, with
+# --runtime: no .NET SDK there, the app is self-contained). Needs root or sudo for apt.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -32,7 +33,7 @@ if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1; then
   exit 1
 fi
 
-if ! command -v dotnet >/dev/null 2>&1; then
+if [ "${1:-}" != "--runtime" ] && ! command -v dotnet >/dev/null 2>&1; then
   echo "The .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux) and run this again." >&2
   exit 1
 fi

@@ -12,6 +12,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Docx2Pdf.Testing;
 
 namespace Docx2Pdf.Benchmarks
 {
@@ -87,7 +88,7 @@ namespace Docx2Pdf.Benchmarks
                 await RunToEndAsync("dotnet", ["publish", Path.Combine(repo, "samples", "Docx2Pdf.CloudRun"), "-c", "Release", "-o", app, "--nologo", "-v", "q"]);
                 var launcher = Path.Combine(work, "launch.sh");
                 await File.WriteAllTextAsync(launcher, LauncherScript);
-                var docs = CorpusFiles.Convertible();
+                var docs = Corpus.Convertible.Select(d => d.FullPath).ToList();
                 var onePage = Path.Combine(repo, "samples", "documents", "welcome.docx");
                 var results = new List<HostRunResult>();
                 foreach (var size in settings.Sizes)
@@ -540,6 +541,10 @@ namespace Docx2Pdf.Benchmarks
             psi.Environment["Docx2Pdf__OutputBucket"] = "bench-out";
             psi.Environment["Docx2Pdf__Storage__Provider"] = "FileSystem";
             psi.Environment["Docx2Pdf__Storage__LocalRoot"] = "/tmp/docx2pdf-buckets";
+            // As deployed by eng/deploy-cloud-run.sh: Cloud Run checks the push token in front of the service.
+            // (Both section names: Docx2Pdf:PubSubPush is being renamed Docx2Pdf:PubSub:Push.)
+            psi.Environment["Docx2Pdf__PubSub__Push__Authentication"] = "Platform";
+            psi.Environment["Docx2Pdf__PubSubPush__Authentication"] = "Platform";
             foreach (var pair in settings.HostEnv)
             {
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);

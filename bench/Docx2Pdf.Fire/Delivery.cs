@@ -104,6 +104,8 @@ internal sealed class PushClient : IDisposable
     public async Task<int> PostRawAsync(Uri endpoint, HttpContent content, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
+        // A host that refuses a large body early answers before the body is sent, rather than resetting mid-upload.
+        request.Headers.ExpectContinue = true;
         foreach (var (k, v) in headers ?? new Dictionary<string, string>())
         {
             if (!request.Headers.TryAddWithoutValidation(k, v))

@@ -25,6 +25,7 @@ internal sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private int _disposed;
 
     private HostProcess(string name, int port, string tempDir, string logPath, IReadOnlyDictionary<string, string> settings, Process process, StreamWriter log)
     {
@@ -37,7 +38,21 @@ internal sealed class HostProcess : IAsyncDisposable
         _log = log;
     }
 
+    private static readonly List<HostProcess> Started = [];
+
     public static string HostDll { get; set; } = string.Empty;
+
+    /// <summary>Kills every host session this process started (the suite was interrupted).</summary>
+    public static void KillAll()
+    {
+        lock (Started)
+        {
+            foreach (var host in Started)
+            {
+                _ = NativeMethods.Kill(-host.Pid, NativeMethods.SigKill);
+            }
+        }
+    }
 
     public string Name { get; }
 
@@ -106,6 +121,11 @@ internal sealed class HostProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var host = new HostProcess(name, p, tempDir, logPath, settings, process, log);
         lab.Hosts.Add(host);
+        lock (Started)
+        {
+            Started.Add(host);
+        }
+
         return host;
     }
 
@@ -310,6 +330,11 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _ = NativeMethods.Kill(-_process.Id, NativeMethods.SigKill);

@@ -2,6 +2,7 @@
 // for what it does and the figures of its last full run. Loopback only; every wait is bounded; it stops what it starts.
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Docx2Pdf.Fire;
 using Docx2Pdf.Testing;
@@ -26,6 +27,18 @@ var results = new List<ScenarioResult>();
 var watch = Stopwatch.StartNew();
 await using (var emulator = await PubSubEmulator.StartAsync())
 {
+    // Interrupted (Ctrl+C, SIGTERM, a CI timeout): stop every host and the emulator before going, so nothing outlives the suite.
+    void Abort(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine("Interrupted: stopping the hosts and the emulator.");
+        HostProcess.KillAll();
+        emulator.Stop();
+        Environment.Exit(130);
+    }
+
+    using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Abort);
+    using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Abort);
     var scenarios = new Scenarios(runDir, profile, emulator);
     foreach (var id in only ?? Scenarios.All)
     {

@@ -86,6 +86,7 @@ internal static class Runner
             ["Docx2Pdf:LibreOffice:ConversionTimeout"] = (conversionTimeout ?? TimeSpan.FromSeconds(60)).ToString("c", CultureInfo.InvariantCulture),
             // Push settings under the structure issue's name and under the name they had before it.
             ["Docx2Pdf:PubSub:Push:Authentication"] = "None",
+            ["Docx2Pdf:PubSubPush:Authentication"] = "None",
             ["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:01:00",
             ["Docx2Pdf:PubSubPush:AckDeadline"] = "00:01:00",
             ["shutdownTimeoutSeconds"] = "30",
@@ -115,7 +116,11 @@ internal static class Runner
     /// <paramref name="parallel"/>), samples the hosts' memory, calls <paramref name="onProgress"/> with the number of
     /// documents that have ended, and waits until every document has ended or <paramref name="bound"/> passes.
     /// </summary>
-    public static async Task<TimeSpan> DeliverAndWaitAsync(Lab lab, IReadOnlyList<Doc> docs, Func<Doc, Task> deliver, TimeSpan bound, int parallel = 1, Func<int, Task>? onProgress = null)
+    /// <remarks>
+    /// When <paramref name="ackedMeansFinal"/> is set (direct pushes), a document whose delivery was acknowledged and that has
+    /// no ending is final at once: the pipeline writes before it acknowledges, so nothing more will come for it.
+    /// </remarks>
+    public static async Task<TimeSpan> DeliverAndWaitAsync(Lab lab, IReadOnlyList<Doc> docs, Func<Doc, Task> deliver, TimeSpan bound, int parallel = 1, Func<int, Task>? onProgress = null, bool ackedMeansFinal = false)
     {
         foreach (var doc in docs)
         {
@@ -143,10 +148,12 @@ internal static class Runner
             }
         });
 
+        var delivered = new System.Collections.Concurrent.ConcurrentDictionary<Doc, bool>();
         var delivering = Parallel.ForEachAsync(docs, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (doc, _) =>
         {
             doc.PublishedAt ??= DateTimeOffset.UtcNow;
             await deliver(doc);
+            delivered[doc] = true;
         });
 
         var ended = new HashSet<Doc>();
@@ -155,8 +162,9 @@ internal static class Runner
         {
             foreach (var doc in waitable.Where(d => !ended.Contains(d)).ToList())
             {
+                var wasDelivered = delivered.ContainsKey(doc);
                 var e = await lab.EndingAsync(doc);
-                if (e.HasPdf || e.RecordKind is not null)
+                if (e.HasPdf || e.RecordKind is not null || (ackedMeansFinal && wasDelivered))
                 {
                     ended.Add(doc);
                 }
@@ -290,10 +298,10 @@ internal static class Runner
     }
 
     /// <summary>Warms a host up with a few small documents so the RSS baseline is the one of a serving host.</summary>
-    public static async Task<long> WarmUpAsync(Lab lab, HostProcess host, PushClient client, int count = 4)
+    public static async Task<long> WarmUpAsync(Lab lab, HostProcess host, PushClient client, int count = 4, int parallel = 1)
     {
         var docs = Enumerable.Range(0, count).Select(i => new Doc(Lab.InputBucket, $"warmup/{host.Name}-{Guid.NewGuid():N}-{i}.docx", Documents.Plain("warm up " + i), Expect.Pdf, "warm-up")).ToList();
-        await DeliverAndWaitAsync(lab, docs, d => client.DeliverAsync(host.BaseUri, d, TimeSpan.FromMinutes(2)), TimeSpan.FromMinutes(3));
+        await DeliverAndWaitAsync(lab, docs, d => client.DeliverAsync(host.BaseUri, d, TimeSpan.FromMinutes(2)), TimeSpan.FromMinutes(3), parallel, ackedMeansFinal: true);
         return host.RssKb();
     }
 

@@ -13,6 +13,16 @@ if (Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } port)
     builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
 }
 
+// Cloud Run sends SIGKILL 10 s after SIGTERM: in-flight work finishes or is handed back (503) within 9 s.
+// An explicit shutdownTimeoutSeconds (host configuration) wins.
+if (builder.Configuration["shutdownTimeoutSeconds"] is null)
+{
+    builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(9));
+}
+
+// One JSON object per line in Cloud Logging's shape on Cloud Run (K_SERVICE), or with Logging:Console:FormatterName=cloud-logging.
+builder.Logging.AddCloudLoggingConsole();
+
 var docx2Pdf = builder.Services.AddDocx2Pdf(builder.Configuration.GetSection(Docx2PdfOptions.SectionName));
 builder.Services.AddHealthChecks().AddDocx2Pdf();
 

@@ -4,6 +4,7 @@ using Docx2Pdf.AspNetCore.Conversion;
 using Docx2Pdf.AspNetCore.Hosting;
 using Docx2Pdf.AspNetCore.PubSub;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Pipeline;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -21,8 +22,9 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
     /// Maps a POST endpoint that Pub/Sub push subscriptions (wrapped, or unwrapped with metadata headers) and Eventarc
     /// (CloudEvents in binary or structured mode) deliver Cloud Storage events to. The outcome of each event becomes the
     /// status Pub/Sub acts on: 204 acknowledges (converted, ignored, duplicate, recorded permanent failure), 429 (converter
-    /// busy) and 503 (other transient failures, deadline, shutdown) have it redelivered, 400 names what is wrong with a
-    /// request that is no storage event. Settings: <see cref="PubSubPushOptions"/>; outside the Development environment
+    /// busy) and 503 (other transient failures, deadline, shutdown) have it redelivered. A request that is no storage event
+    /// is acknowledged (204) or, with <c>Docx2Pdf:InvalidMessages</c> = <c>Reject</c>, answered 400 naming what is wrong.
+    /// Settings: <see cref="PubSubPushOptions"/>; outside the Development environment
     /// <see cref="PubSubPushOptions.Authentication"/> must be chosen or this method throws.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
@@ -40,6 +42,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var options = Validated(services, new PubSubPushOptionsValidator(services.GetService<IHostEnvironment>()), PubSubPushOptions.SectionName);
         var handler = new PubSubPushHandler(
             services.GetRequiredService<IConversionPipeline>(),
+            services.GetRequiredService<DeliveryPolicy>(),
             options,
             Shutdown(services),
             services.GetService<TimeProvider>() ?? TimeProvider.System,

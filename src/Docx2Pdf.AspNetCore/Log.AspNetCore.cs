@@ -5,14 +5,8 @@ namespace Docx2Pdf.AspNetCore;
 /// <summary>Logs of the ASP.NET Core adapter (event ids 1000-1099). Never document content, tokens or credentials.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Information, "Push {MessageId} for {Bucket}/{ObjectName}#{Generation} ({Format}) ended {Status}{FailureKind}; answered {StatusCode} after {ElapsedMs} ms")]
-    public static partial void PushHandled(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText format, LogText status, LogText failureKind, int statusCode, long elapsedMs);
-
-    [LoggerMessage(1001, LogLevel.Warning, "Push request ({Format}) is no storage event: field {Field}: {Reason}; answered {StatusCode}")]
-    public static partial void PushInvalid(ILogger logger, LogText format, LogText field, LogText reason, int statusCode);
-
-    [LoggerMessage(1002, LogLevel.Error, "Push request ({Format}) is no storage event and was acknowledged as configured (AcknowledgeInvalidMessages): field {Field}: {Reason}")]
-    public static partial void PushInvalidAcknowledged(ILogger logger, LogText format, LogText field, LogText reason);
+    [LoggerMessage(1000, LogLevel.Debug, "Push {MessageId} for {Bucket}/{ObjectName}#{Generation} ({Format}): {Action}{FailureKind}; answered {StatusCode} after {ElapsedMs} ms")]
+    public static partial void PushHandled(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText format, LogText action, LogText failureKind, int statusCode, long elapsedMs);
 
     [LoggerMessage(1003, LogLevel.Warning, "Push {MessageId} for {Bucket}/{ObjectName} reached its deadline ({DeadlineSeconds} s ack deadline less the safety margin); the work was cancelled and answered 503")]
     public static partial void PushDeadlineReached(ILogger logger, LogText messageId, LogText bucket, LogText objectName, double deadlineSeconds);
@@ -22,9 +16,6 @@ internal static partial class Log
 
     [LoggerMessage(1005, LogLevel.Warning, "Push request body is larger than {Limit} bytes; answered 413")]
     public static partial void PushTooLarge(ILogger logger, long limit);
-
-    [LoggerMessage(1006, LogLevel.Error, "Push request failed unexpectedly; answered 500")]
-    public static partial void PushFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1010, LogLevel.Warning, "Push token rejected ({StatusCode}): {Reason}")]
     public static partial void TokenRejected(ILogger logger, int statusCode, LogText reason);

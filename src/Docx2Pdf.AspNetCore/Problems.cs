@@ -41,7 +41,7 @@ internal static class Problems
         response.StatusCode = status;
         if (retryAfter is { } delay)
         {
-            response.Headers.RetryAfter = PubSub.OutcomeStatus.RetryAfterSeconds(delay);
+            response.Headers.RetryAfter = PubSub.PushAnswer.RetryAfterSeconds(delay);
         }
 
         var problem = new ProblemDetails { Type = type, Title = title, Status = status, Detail = detail };

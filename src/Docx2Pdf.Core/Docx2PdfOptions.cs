@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Options;
 
@@ -59,6 +60,15 @@ public sealed class Docx2PdfOptions
     /// The default value is 24 hours.
     /// </summary>
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// What the push endpoint and the pull subscriber do with a delivery that is no storage event at all (bad JSON, no
+    /// bucket, ...): <see cref="InvalidMessageHandling.Acknowledge"/> drops it (logged at Error with the message id and the
+    /// field, counted as <c>invalid_message</c>), so Pub/Sub does not redeliver it for days; <see cref="InvalidMessageHandling.Reject"/>
+    /// (push 400, pull nack) keeps it for a subscription with a dead-letter topic.
+    /// The default value is <see cref="InvalidMessageHandling.Acknowledge"/>.
+    /// </summary>
+    public InvalidMessageHandling InvalidMessages { get; set; } = InvalidMessageHandling.Acknowledge;
 
     /// <summary>
     /// The folder for the temporary copies of documents and PDFs while they are converted; each conversion works in a private

@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void GivingUp(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText failureKind, int? deliveryAttempt, DateTimeOffset? publishTime);
 
     [LoggerMessage(409, LogLevel.Error, "Event {MessageId} for gs://{Bucket}/{ObjectName}: unexpected error during {Phase}; treated as {FailureKind}.")]
-    public static partial void UnexpectedError(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText phase, LogText failureKind, Exception exception);
+    public static partial void UnexpectedError(ILogger logger, LogText messageId, LogText bucket, LogText objectName, Pipeline.PipelinePhase phase, LogText failureKind, Exception exception);
 
     [LoggerMessage(410, LogLevel.Warning, "The work folder {WorkFolder} could not be removed.")]
     public static partial void WorkFolderNotRemoved(ILogger logger, LogText workFolder, Exception exception);

@@ -23,17 +23,8 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Debug, "Received {Count} messages from {Subscription}")]
     public static partial void Received(ILogger logger, int count, LogText subscription);
 
-    [LoggerMessage(2010, LogLevel.Warning, "Message {MessageId} (delivery attempt {DeliveryAttempt}) from {Subscription} is not a storage event ({Field}: {Reason}); acknowledged so that it does not come back")]
-    public static partial void InvalidMessage(ILogger logger, LogText messageId, int? deliveryAttempt, LogText subscription, LogText field, LogText reason);
-
-    [LoggerMessage(2011, LogLevel.Debug, "Message {MessageId} acknowledged: {Status}")]
-    public static partial void Acknowledged(ILogger logger, LogText messageId, Pipeline.ConversionStatus status);
-
-    [LoggerMessage(2012, LogLevel.Information, "Message {MessageId} (delivery attempt {DeliveryAttempt}) handed back for a retry in {RetryAfterSeconds} s: {FailureKind}")]
-    public static partial void Nacked(ILogger logger, LogText messageId, int? deliveryAttempt, int retryAfterSeconds, LogText failureKind);
-
-    [LoggerMessage(2013, LogLevel.Error, "Message {MessageId}: the pipeline threw instead of returning an outcome; handed back for a retry in {RetryAfterSeconds} s")]
-    public static partial void PipelineThrew(ILogger logger, LogText messageId, int retryAfterSeconds, Exception exception);
+    [LoggerMessage(2011, LogLevel.Debug, "Message {MessageId}: {Action} sent to {Subscription}")]
+    public static partial void Settled(ILogger logger, LogText messageId, LogText action, LogText subscription);
 
     [LoggerMessage(2014, LogLevel.Warning, "{Operation} of {Count} messages on {Subscription} failed; Pub/Sub will deliver them again after their ack deadline")]
     public static partial void AckCallFailed(ILogger logger, LogText operation, int count, LogText subscription, Exception exception);

@@ -16,6 +16,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // Issue 9 finding 7: /convert spooled the whole body and the pipeline downloaded the whole object before a converter
 // place was taken, so N parallel large requests exhausted memory and /tmp before any 429. Now a place (pool + queue) is
 // taken first. The overlap is made with a gate in front of the real converter, never by hoping a document is slow.
+[Trait("Layer", "Integration")]
 public sealed class AdmissionTests
 {
     private const string DocxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -20,6 +20,7 @@ public sealed class ConvertServerFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
+[Trait("Layer", "Integration")]
 public sealed class ConvertEndpointTests(ConvertServerFixture fixture) : IClassFixture<ConvertServerFixture>
 {
     private const string DocxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -11,6 +11,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // A pipeline that takes "too long" is the real pipeline behind a gate: the gate waits (for a release or for the
 // endpoint's cancellation), then the real pipeline runs with the endpoint's token, so a cancelled request gets the
 // real pipeline's Interrupted outcome.
+[Trait("Layer", "Integration")]
 public sealed class DeadlineAndShutdownTests
 {
     [Fact]

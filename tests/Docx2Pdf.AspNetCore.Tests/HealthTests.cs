@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Docx2Pdf.AspNetCore.Tests;
 
+[Trait("Layer", "Integration")]
 public sealed class HealthTests
 {
     [Fact]

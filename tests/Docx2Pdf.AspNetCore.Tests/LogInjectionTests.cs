@@ -11,6 +11,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // Issue 9 finding 10: object names reached logs raw, so a CR/LF or a bidi control in a name (or a percent-encoded one in
 // ce-subject) forged log lines. Requests go through Kestrel, the real push endpoint and the real pipeline; the log lines
 // are what the real formatter wrote.
+[Trait("Layer", "Integration")]
 public sealed class LogInjectionTests
 {
     private const string Forged = "x.docx\r\n2026-11-30 info: Docx2Pdf[401] Converted event 1: gs://in-bucket/payroll.docx";
@@ -70,14 +71,6 @@ public sealed class LogInjectionTests
         return request;
     }
 
-    // Every [LoggerMessage] string parameter goes through LogText: a new log line cannot forget it.
-    [Fact]
-    public void LoggerMessages_CoreAndAspNetCore_NoRawStringParameter()
-    {
-        LogMessages.RawStringParameters(typeof(IConversionPipeline).Assembly).Should().BeEmpty();
-        LogMessages.RawStringParameters(typeof(Docx2Pdf.AspNetCore.PubSub.PubSubPushOptions).Assembly).Should().BeEmpty();
-    }
-
     private static List<string> Lines(TestServer server) =>
         server.App.Services.GetFakeLogCollector().GetSnapshot()
             .Select(r => r.Message + (r.Exception is null ? string.Empty : " " + r.Exception))
@@ -91,5 +84,16 @@ public sealed class LogInjectionTests
         {
             line.Should().NotContainAny(["\r", "\n", "\u202E", "\u2028"], "no log line may carry a raw line break or bidi control: " + line.Replace("\n", "⏎", StringComparison.Ordinal));
         }
+    }
+}
+
+public sealed class LogMessageTests
+{
+    // Every [LoggerMessage] string parameter goes through LogText: a new log line cannot forget it.
+    [Fact]
+    public void LoggerMessages_CoreAndAspNetCore_NoRawStringParameter()
+    {
+        LogMessages.RawStringParameters(typeof(IConversionPipeline).Assembly).Should().BeEmpty();
+        LogMessages.RawStringParameters(typeof(Docx2Pdf.AspNetCore.PubSub.PubSubPushOptions).Assembly).Should().BeEmpty();
     }
 }

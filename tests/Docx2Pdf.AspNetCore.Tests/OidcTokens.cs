@@ -29,6 +29,7 @@ public sealed class OidcTokens : IAsyncDisposable
 
     public static async Task<OidcTokens> StartAsync()
     {
+        Docx2Pdf.Testing.TestLayer.RequireIntegration("a JWKS server (Kestrel)");
         var tokens = new OidcTokens();
         var parameters = tokens._key.ExportParameters(false);
         var jwks = new JsonObject

@@ -91,6 +91,7 @@ public sealed class PushAuthenticationChoiceTests
 
     // Development keeps the inner loop short: no choice runs without a check, and says so.
     [Fact]
+    [Trait("Layer", "Integration")] // starts Kestrel with the real pipeline
     public async Task Push_DevelopmentWithoutAChoice_StartsWarnsAndAccepts()
     {
         await using var server = await TestServer.StartAsync(

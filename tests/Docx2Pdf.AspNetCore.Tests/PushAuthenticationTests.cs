@@ -45,6 +45,7 @@ public sealed class AuthenticatedServerFixture : IAsyncLifetime
     }
 }
 
+[Trait("Layer", "Integration")]
 public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) : IClassFixture<AuthenticatedServerFixture>
 {
     private readonly string _messageId = Guid.NewGuid().ToString("N");
@@ -213,6 +214,7 @@ public sealed class PushAuthenticationTests(AuthenticatedServerFixture fixture) 
 }
 
 // The endpoint's own token check composes with the host's authorization: .RequireAuthorization() on the returned builder.
+[Trait("Layer", "Integration")]
 public sealed class PushAuthorizationTests
 {
     [Fact]

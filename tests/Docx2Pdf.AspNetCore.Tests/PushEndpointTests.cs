@@ -16,6 +16,7 @@ public sealed class SharedServerFixture : IAsyncLifetime
 }
 
 // Direct HTTP requests (no emulator) against one shared server: each delivery shape and each answer.
+[Trait("Layer", "Integration")]
 public sealed class PushEndpointTests(SharedServerFixture fixture) : IClassFixture<SharedServerFixture>
 {
     private static readonly CorpusDocument Document = Corpus.Get("python-docx/test.docx");
@@ -107,27 +108,6 @@ public sealed class PushEndpointTests(SharedServerFixture fixture) : IClassFixtu
         (await Server.Store.GetInfoAsync(TestServer.OutputBucket, "docx2pdf-failures/broken/bad.docx.json")).Should().NotBeNull();
         (await Server.Store.GetInfoAsync(TestServer.OutputBucket, "broken/bad.pdf")).Should().BeNull();
         Server.Processed.Should().Contain(p => p.Event.MessageId == "broken-1" && p.Outcome.Status == ConversionStatus.FailedPermanently);
-    }
-
-    [Theory]
-    [InlineData("{\"message\":{\"attributes\":{\"eventType\":\"OBJECT_FINALIZE\",\"objectId\":\"a.docx\",\"objectGeneration\":\"1\",\"payloadFormat\":\"NONE\"},\"messageId\":\"1\"},\"subscription\":\"s\"}", "bucketId")]
-    [InlineData("{\"message\":{\"data\":\"***not base64***\",\"messageId\":\"1\"},\"subscription\":\"s\"}", "message.data")]
-    [InlineData("this is not json", "body")]
-    [InlineData("", "body")]
-    public async Task Post_NotAStorageEvent_400ProblemNamingTheField(string body, string field)
-    {
-        using var client = Server.CreateClient();
-
-        var response = await client.PostAsync(new Uri("/", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
-
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
-        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        problem["type"]!.GetValue<string>().Should().Be("urn:docx2pdf:problem:invalid-message");
-        problem["field"]!.GetValue<string>().Should().NotBeNullOrEmpty().And.Contain(field);
-        problem["detail"]!.GetValue<string>().Should().NotBeNullOrEmpty();
-        var text = problem.ToJsonString();
-        text.Should().NotContain("   at ").And.NotContain(Path.GetTempPath()).And.NotContain("Exception");
     }
 
     [Fact]

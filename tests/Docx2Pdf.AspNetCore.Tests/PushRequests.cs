@@ -10,6 +10,12 @@ public static class PushRequests
 {
     public const string Subscription = "projects/docx2pdf-test/subscriptions/push";
 
+    /// <summary>
+    /// Publish and event times are now, as on a real delivery: a fixed date turns every transient failure into a permanent
+    /// one once it is older than Docx2Pdf:MaxRetryAge (a test that depends on the day it runs).
+    /// </summary>
+    public static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static HttpRequestMessage Wrapped(string bucket, string objectName, long generation, long size, string eventType = "OBJECT_FINALIZE", string? messageId = null)
     {
         var (data, attributes) = StorageNotification.Create(bucket, objectName, generation, size, eventType);
@@ -26,7 +32,7 @@ public static class PushRequests
                 ["attributes"] = attrs,
                 ["data"] = Convert.ToBase64String(data),
                 ["messageId"] = messageId ?? Guid.NewGuid().ToString("N"),
-                ["publishTime"] = "2026-11-27T10:00:01.000Z",
+                ["publishTime"] = Now(),
             },
             ["subscription"] = Subscription,
         };
@@ -42,8 +48,8 @@ public static class PushRequests
         ["metageneration"] = "1",
         ["contentType"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["timeCreated"] = "2026-11-27T10:00:00.000Z",
-        ["updated"] = "2026-11-27T10:00:00.000Z",
+        ["timeCreated"] = Now(),
+        ["updated"] = Now(),
     };
 
     /// <summary>Eventarc's binary mode: ce-* headers and the object resource as the JSON body.</summary>
@@ -58,7 +64,7 @@ public static class PushRequests
         request.Headers.Add("ce-subject", $"objects/{objectName}");
         request.Headers.Add("ce-type", "google.cloud.storage.object.v1.finalized");
         request.Headers.Add("ce-specversion", "1.0");
-        request.Headers.Add("ce-time", "2026-11-27T10:00:00.000Z");
+        request.Headers.Add("ce-time", Now());
         return request;
     }
 
@@ -72,7 +78,7 @@ public static class PushRequests
             ["source"] = $"//storage.googleapis.com/projects/_/buckets/{bucket}",
             ["subject"] = $"objects/{objectName}",
             ["type"] = "google.cloud.storage.object.v1.finalized",
-            ["time"] = "2026-11-27T10:00:00.000Z",
+            ["time"] = Now(),
             ["datacontenttype"] = "application/json",
             ["data"] = ObjectResource(bucket, objectName, generation, size),
         };

@@ -10,6 +10,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // The sample Cloud Run service run as it is deployed (its own process, Production, configuration from the environment),
 // on 127.0.0.1. Issue 9 findings 1 and 2: on its defaults it accepted unauthenticated pushes without a word and mapped an
 // anonymous /convert beside the push endpoint.
+[Trait("Layer", "Integration")]
 public sealed class SampleHostTests
 {
     [Fact]

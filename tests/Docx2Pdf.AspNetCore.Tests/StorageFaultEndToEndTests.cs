@@ -7,7 +7,8 @@ namespace Docx2Pdf.AspNetCore.Tests;
 // A storage server that answers 503: GcsObjectStore (Google.Cloud.Storage.V1, its retries cut to one) over HTTP to the
 // in-test Cloud Storage JSON API server with fault injection, Google's Pub/Sub emulator pushing to real Kestrel.
 // The first delivery exhausts the store's retries, the pipeline reports StorageTransient, the endpoint answers 503,
-// Pub/Sub redelivers, and the redelivery converts. Then the watch past the ack deadline sees nothing more.
+// Pub/Sub redelivers, and the redelivery converts and is answered 204 (acknowledged). Every wait is for an event.
+[Trait("Layer", "Integration")]
 public sealed class StorageFaultEndToEndTests
 {
     private const int AckDeadlineSeconds = 10;
@@ -34,17 +35,12 @@ public sealed class StorageFaultEndToEndTests
         var messageId = await emulator.PublishStorageNotificationAsync("fault-topic", TestServer.InputBucket, "faulty/doc.docx", info.Generation, info.Size);
 
         // Watch the storage server's own state, not through HTTP: a polling GET would use up the injected faults.
-        var until = DateTime.UtcNow.AddSeconds(90);
-        while (gcs.GetObject(TestServer.OutputBucket, "faulty/doc.pdf") is null && DateTime.UtcNow < until)
-        {
-            await Task.Delay(250);
-        }
-
-        await Task.Delay(TimeSpan.FromSeconds(AckDeadlineSeconds + 8));
+        await Eventually.UntilAsync(() => gcs.GetObject(TestServer.OutputBucket, "faulty/doc.pdf") is not null, TimeSpan.FromSeconds(90), "the PDF after the redelivery");
+        await Eventually.UntilAsync(() => server.Requests.Any(r => r.Status == 204), TimeSpan.FromSeconds(30), "the redelivery answered 204");
 
         gcs.GetObject(TestServer.OutputBucket, "faulty/doc.pdf").Should().NotBeNull("Pub/Sub redelivered after the 503 and the second delivery converted");
         var outcomes = server.Processed.Where(p => p.Event.MessageId == messageId).Select(p => p.Outcome).ToList();
-        outcomes.Should().HaveCount(2, "one failed delivery, one successful redelivery, then nothing more; storage saw: " + string.Join(" | ", gcs.Requests));
+        outcomes.Should().HaveCount(2, "one failed delivery, one successful redelivery; storage saw: " + string.Join(" | ", gcs.Requests));
         outcomes[0].Status.Should().Be(ConversionStatus.FailedTransiently);
         outcomes[0].FailureKind.Should().Be(FailureKind.StorageTransient);
         outcomes[1].Status.Should().Be(ConversionStatus.Converted);

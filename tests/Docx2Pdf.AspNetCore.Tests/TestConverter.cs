@@ -11,6 +11,9 @@ public static class TestConverter
         {
             o.PoolSize = poolSize;
             o.QueueLength = queueLength;
+            // Generous on a loaded machine: the tests are about outcomes, not durations.
+            o.ConversionTimeout = TimeSpan.FromMinutes(10);
+            o.QueueTimeout = TimeSpan.FromMinutes(10);
             o.WorkFolder = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-lo");
         });
 }

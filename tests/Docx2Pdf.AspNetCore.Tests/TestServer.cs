@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
+using Docx2Pdf.Testing.Doubles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,7 +43,9 @@ public sealed class TestServer : IAsyncDisposable
     public ConcurrentQueue<(string Path, int Status)> Requests { get; } = new();
 
     /// <summary>Every event the pipeline processed, with its outcome.</summary>
-    public ConcurrentQueue<(StorageEvent Event, ConversionOutcome Outcome)> Processed { get; } = new();
+    public ConcurrentQueue<(StorageEvent Event, ConversionOutcome Outcome)> Processed => Recording?.Processed ?? new();
+
+    private RecordingPipeline? Recording { get; set; }
 
     public static async Task<TestServer> StartAsync(
         Action<IServiceCollection>? services = null,
@@ -51,6 +55,7 @@ public sealed class TestServer : IAsyncDisposable
         Action<Docx2PdfOptions>? docx2Pdf = null,
         string? environmentName = null)
     {
+        TestLayer.RequireIntegration("Kestrel with the real pipeline and LibreOffice");
         var root = Path.Combine(Path.GetTempPath(), "docx2pdf-aspnet-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environmentName ?? Environments.Production });
@@ -80,7 +85,9 @@ public sealed class TestServer : IAsyncDisposable
         {
             var real = (IConversionPipeline)(inner.ImplementationFactory?.Invoke(sp) ?? inner.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!));
             var decorated = decoratePipeline?.Invoke(real) ?? real;
-            return new RecordingPipeline(decorated, sp.GetRequiredService<TestServerHandle>().Server!.Processed);
+            var recording = new RecordingPipeline(decorated);
+            sp.GetRequiredService<TestServerHandle>().Server!.Recording = recording;
+            return recording;
         }));
         var handle = new TestServerHandle();
         builder.Services.AddSingleton(handle);
@@ -118,21 +125,19 @@ public sealed class TestServer : IAsyncDisposable
         return await Store.UploadAsync(InputBucket, objectName, file, new ObjectWriteOptions { ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document" });
     }
 
-    public async Task<ObjectInfo?> WaitForObjectAsync(string bucket, string objectName, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            if (await Store.GetInfoAsync(bucket, objectName) is { } info)
-            {
-                return info;
-            }
+    /// <summary>Waits for an object to exist; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public Task<ObjectInfo> WaitForObjectAsync(string bucket, string objectName, TimeSpan timeout) =>
+        Eventually.ValueAsync(() => Store.GetInfoAsync(bucket, objectName), timeout, $"gs://{bucket}/{objectName}");
 
-            await Task.Delay(250);
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Waits until every event the pipeline acknowledged has had its HTTP answer written (a 2xx is Pub/Sub's acknowledgement).
+    /// </summary>
+    public Task WaitForAcknowledgementsAsync(TimeSpan timeout) =>
+        Eventually.UntilAsync(
+            () => Requests.Count(r => r.Status is >= 200 and < 300) >= Processed.Count(p => p.Outcome.ShouldAcknowledge),
+            timeout,
+            "the HTTP answers to every acknowledged event",
+            () => $"answers: {string.Join(", ", Requests.Select(r => r.Status))}");
 
     public int DeliveriesOf(string messageId) => Processed.Count(p => p.Event.MessageId == messageId);
 
@@ -158,15 +163,5 @@ public sealed class TestServer : IAsyncDisposable
     private sealed class TestServerHandle
     {
         public TestServer? Server { get; set; }
-    }
-
-    private sealed class RecordingPipeline(IConversionPipeline inner, ConcurrentQueue<(StorageEvent, ConversionOutcome)> log) : IConversionPipeline
-    {
-        public async Task<ConversionOutcome> ProcessAsync(StorageEvent storageEvent, CancellationToken cancellationToken = default)
-        {
-            var outcome = await inner.ProcessAsync(storageEvent, cancellationToken);
-            log.Enqueue((storageEvent, outcome));
-            return outcome;
-        }
     }
 }

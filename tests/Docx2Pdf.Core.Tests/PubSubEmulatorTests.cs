@@ -4,6 +4,7 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Core.Tests;
 
 // Proves the shared emulator fixture itself: a real publish comes back from a real pull.
+[Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace Docx2Pdf.PubSub.Tests;
 
 // Real emulator, real LibreOffice (pool 1-2), real FileSystemObjectStore, real hosts.
+[Trait("Layer", "Integration")]
 public sealed class PubSubPullConversionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -23,7 +24,7 @@ public sealed class PubSubPullConversionTests
 
         var host = await env.StartHostAsync(poolSize: 2);
         await PullTestEnvironment.WaitUntilAsync(
-            () => names.All(n => env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(n)) > 0),
+            () => names.All(n => env.Store.UploadsOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(n)) > 0),
             Patience,
             "30 PDFs",
             host);
@@ -31,14 +32,14 @@ public sealed class PubSubPullConversionTests
 
         foreach (var name in names)
         {
-            env.Store.WritesOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(name)).Should().Be(1, $"{name} converts exactly once");
+            env.Store.UploadsOf(PullTestEnvironment.OutputBucket, PullTestEnvironment.PdfName(name)).Should().Be(1, $"{name} converts exactly once");
         }
 
         host.Converter.Started.Should().Be(30, "no message was delivered twice, so no document was converted twice");
         host.Pipeline.Processed.Select(p => p.Outcome.Status).Should().AllBeEquivalentTo(ConversionStatus.Converted);
         host.Subscriber.MaxHeldObserved.Should().BeLessThanOrEqualTo(host.Subscriber.MaxOutstanding, "flow control never holds more than MaxOutstandingMessages");
         host.Subscriber.MaxOutstanding.Should().Be(4, "the default is the LibreOffice pool size (2) plus 2");
-        await env.AssertDrainedAsync();
+        await env.AssertDrainedAsync(host);
     }
 
     [Fact]
@@ -47,15 +48,20 @@ public sealed class PubSubPullConversionTests
         await using var env = await PullTestEnvironment.StartAsync(ackDeadlineSeconds: 10);
         await env.AddDocumentAsync("slow.docx");
 
-        // AckDeadline 10 s: without lease extensions the message would be redelivered twice during the 25 s conversion.
-        var host = await env.StartHostAsync(poolSize: 1, converterDelay: TimeSpan.FromSeconds(25), configure: o => o.MaxConcurrentConversions = 2);
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "slow.pdf") > 0, Patience, "the slow PDF", host);
+        // AckDeadline 10 s: without lease extensions the message would be redelivered twice while the conversion is held. The
+        // 25 s hold is the scenario (real time on the emulator's clock must pass two ack deadlines), not a synchronisation:
+        // the conversion is held at the converter's gate, which opens when that time has passed.
+        var host = await env.StartHostAsync(poolSize: 1, holdConversions: true, configure: o => o.MaxConcurrentConversions = 2);
+        await host.Converter.WaitForStartedAsync(1);
+        await Task.Delay(TimeSpan.FromSeconds(25));
+        host.Converter.Open();
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "slow.pdf") > 0, Patience, "the slow PDF", host);
         await host.StopAsync();
 
         host.Converter.Started.Should().Be(1, "the lease kept the message from being delivered again while it converted");
-        env.Store.WritesOf(PullTestEnvironment.OutputBucket, "slow.pdf").Should().Be(1);
+        env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "slow.pdf").Should().Be(1);
         host.Pipeline.Processed.Should().ContainSingle().Which.Outcome.Status.Should().Be(ConversionStatus.Converted);
-        await env.AssertDrainedAsync();
+        await env.AssertDrainedAsync(host);
     }
 
     [Fact]
@@ -72,8 +78,8 @@ public sealed class PubSubPullConversionTests
         var (_, outcome) = host.Pipeline.Processed.Should().ContainSingle().Subject;
         outcome.Status.Should().Be(ConversionStatus.FailedPermanently);
         env.Store.Uploads.Should().ContainSingle(u => u.Bucket == PullTestEnvironment.OutputBucket && u.Metadata.Values.Contains(OutputMetadata.FailureRecordMarker), "a failure record explains why there is no PDF");
-        env.Store.WritesOf(PullTestEnvironment.OutputBucket, "broken.pdf").Should().Be(0);
-        await env.AssertDrainedAsync();
+        env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "broken.pdf").Should().Be(0);
+        await env.AssertDrainedAsync(host);
     }
 
     [Fact]
@@ -85,15 +91,15 @@ public sealed class PubSubPullConversionTests
         env.Store.FailNextDownloads(1);
 
         var host = await env.StartHostAsync();
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "flaky.pdf") > 0, Patience, "the PDF after the fault", host);
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "flaky.pdf") > 0, Patience, "the PDF after the fault", host);
         await host.StopAsync();
 
         var processed = host.Pipeline.Processed.ToList();
         processed.Select(p => p.Outcome.Status).Should().Equal(ConversionStatus.FailedTransiently, ConversionStatus.Converted);
         processed.Select(p => p.Event.DeliveryAttempt).Should().Equal(1, 2);
-        host.Logged(2012).Should().BeTrue("the transient failure was handed back (nack) with a log line");
+        host.Logged(502).Should().BeTrue("the transient failure was handed back (nack) with the delivery policy's log line");
         env.Store.Downloads.Should().Be(2);
-        env.Store.WritesOf(PullTestEnvironment.OutputBucket, "flaky.pdf").Should().Be(1);
+        env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "flaky.pdf").Should().Be(1);
     }
 
     [Fact]
@@ -109,15 +115,16 @@ public sealed class PubSubPullConversionTests
             [("not a notification"u8.ToArray(), new Dictionary<string, string> { ["eventType"] = "OBJECT_FINALIZE", ["payloadFormat"] = "JSON_API_V1" })],
             CancellationToken.None);
         ids.Should().ContainSingle();
+        env.PublishedMessageIds.Enqueue(ids[0]);
 
-        await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2010), Patience, "the invalid message logged");
+        await PullTestEnvironment.WaitUntilAsync(() => host.Logged(500), Patience, "the invalid message logged");
         await host.StopAsync();
 
-        var record = host.Logs.GetSnapshot().Single(r => r.Id.Id == 2010);
-        record.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var record = host.Logs.GetSnapshot().Single(r => r.Id.Id == 500);
+        record.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Error, "the same level as the push endpoint (issue 9: logged at Error)");
         record.Message.Should().Contain("acknowledged").And.Contain(env.Subscription).And.Contain(ids[0]);
         host.Pipeline.Processed.Should().BeEmpty("a message that does not parse never reaches the pipeline");
-        await env.AssertDrainedAsync();
+        await env.AssertDrainedAsync(host);
     }
 
     [Fact]
@@ -142,7 +149,7 @@ public sealed class PubSubPullConversionTests
         await using var env = await PullTestEnvironment.StartAsync(ackDeadlineSeconds: 10);
         var host = await env.StartHostAsync();
         await env.AddDocumentAsync("before.docx");
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "before.pdf") > 0, Patience, "the PDF before the outage", host);
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "before.pdf") > 0, Patience, "the PDF before the outage", host);
 
         env.Emulator.Stop();
         await PullTestEnvironment.WaitUntilAsync(() => host.Logged(2002), TimeSpan.FromSeconds(90), "a failed pull logged");
@@ -152,12 +159,12 @@ public sealed class PubSubPullConversionTests
         await env.Emulator.StartAgainAsync();
         await env.CreateSubscriptionAsync();
         await env.AddDocumentAsync("after.docx");
-        await PullTestEnvironment.WaitUntilAsync(() => env.Store.WritesOf(PullTestEnvironment.OutputBucket, "after.pdf") > 0, Patience, "the PDF after the outage", host);
+        await PullTestEnvironment.WaitUntilAsync(() => env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "after.pdf") > 0, Patience, "the PDF after the outage", host);
 
         host.Logged(2004).Should().BeTrue("the recovery is logged");
         host.Host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested.Should().BeFalse("the outage never stopped the host");
         await PullTestEnvironment.WaitUntilAsync(() => host.CheckHealthAsync().Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, TimeSpan.FromSeconds(30), "healthy again");
         await host.StopAsync();
-        env.Store.WritesOf(PullTestEnvironment.OutputBucket, "after.pdf").Should().Be(1);
+        env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "after.pdf").Should().Be(1);
     }
 }

@@ -11,6 +11,7 @@ namespace Docx2Pdf.PubSub.Tests;
 public sealed class PubSubPullOptionsTests
 {
     [Theory]
+    [Trait("Layer", "Integration")] // start-up validation locates the installed LibreOffice (it starts none)
     [InlineData(null)]
     [InlineData("my-subscription")]
     [InlineData("projects/p/topics/t")]
@@ -43,6 +44,7 @@ public sealed class PubSubPullOptionsTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddPubSubPullConversion_HostConfiguration_BindsDocx2PdfPubSubSection()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

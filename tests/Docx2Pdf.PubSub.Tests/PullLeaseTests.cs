@@ -3,6 +3,7 @@ using System.Text;
 using Docx2Pdf.Conversion;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.PubSub.Pull;
+using Docx2Pdf.Testing.Doubles;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Docx2Pdf.PubSub.Tests;
@@ -12,6 +13,7 @@ namespace Docx2Pdf.PubSub.Tests;
 // lease extensions are made to hang (a handler on the wire that answers nothing until the call gives up), and the ack of
 // a finished conversion must go out while an extension still hangs; the hanging call must be given up before the ack
 // deadline. Overlap is made with a gate after the real conversion, not by timing.
+[Trait("Layer", "Integration")]
 public sealed class PullLeaseTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
@@ -28,7 +30,7 @@ public sealed class PullLeaseTests
         var host = await env.StartHostAsync(poolSize: 1, services: services =>
         {
             services.AddHttpClient<PubSubClient>().AddHttpMessageHandler(() => wire);
-            services.AddSingleton<IDocumentConverter>(sp => new HeldAfterConversion(sp.GetRequiredService<CountingConverter>(), converted, gate.Task));
+            services.AddSingleton<IDocumentConverter>(sp => new HeldAfterConversion(sp.GetRequiredService<GatedConverter>(), converted, gate.Task));
         });
         await converted.Task.WaitAsync(Patience);
         wire.Armed = true;
@@ -41,13 +43,8 @@ public sealed class PullLeaseTests
         wire.HangingWhenAcknowledged.Should().BeGreaterThan(0, "the ack went out while a lease extension still hung: no lock is held across a call");
         wire.GivenUp[0].Should().BeLessThan(TimeSpan.FromSeconds(10), "every Pub/Sub call is given up before the ack deadline (10 s)");
         host.Pipeline.Processed.Should().ContainSingle().Which.Outcome.Status.Should().Be(ConversionStatus.Converted);
-        env.Store.WritesOf(PullTestEnvironment.OutputBucket, "lease.pdf").Should().Be(1);
+        env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "lease.pdf").Should().Be(1);
     }
-
-    [Fact]
-    public void CallTimeout_IsHalfTheAckDeadline() =>
-        PubSubPullSubscriber.CallTimeout(new PubSubPullOptions { AckDeadline = TimeSpan.FromSeconds(60), RequestTimeout = TimeSpan.FromMinutes(5) })
-            .Should().Be(TimeSpan.FromSeconds(30));
 
     /// <summary>On the wire, below the retry and timeout handlers: lease extensions hang once armed, until their call gives up.</summary>
     private sealed class HangingLeaseExtensions(int extensionSeconds) : DelegatingHandler
@@ -117,4 +114,12 @@ public sealed class PullLeaseTests
             return result;
         }
     }
+}
+
+public sealed class PullCallTimeoutTests
+{
+    [Fact]
+    public void CallTimeout_IsHalfTheAckDeadline() =>
+        PubSubPullSubscriber.CallTimeout(new PubSubPullOptions { AckDeadline = TimeSpan.FromSeconds(60), RequestTimeout = TimeSpan.FromMinutes(5) })
+            .Should().Be(TimeSpan.FromSeconds(30));
 }

@@ -3,6 +3,7 @@ using Docx2Pdf.Pipeline;
 using Docx2Pdf.PubSub.Pull;
 using Docx2Pdf.Storage;
 using Docx2Pdf.Testing;
+using Docx2Pdf.Testing.Doubles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -29,14 +30,17 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
     {
         Emulator = emulator;
         Root = root;
-        Store = new RecordingStore(new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = root }));
+        Store = new RecordingObjectStore(new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = root }));
     }
 
     public PubSubEmulator Emulator { get; }
 
     public string Root { get; }
 
-    public RecordingStore Store { get; }
+    public RecordingObjectStore Store { get; }
+
+    /// <summary>The ids of every message published through this environment; tests add the ones they publish themselves.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> PublishedMessageIds { get; } = new();
 
     public string Subscription => PubSubEmulator.Subscription(SubscriptionName);
 
@@ -64,17 +68,17 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
     {
         await using var file = File.OpenRead(Corpus.Get(corpusFile).FullPath);
         var info = await Store.UploadAsync(InputBucket, objectName, file, new ObjectWriteOptions { ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document" });
-        await Emulator.PublishStorageNotificationAsync(TopicName, InputBucket, objectName, info.Generation, info.Size);
+        PublishedMessageIds.Enqueue(await Emulator.PublishStorageNotificationAsync(TopicName, InputBucket, objectName, info.Generation, info.Size));
         return info;
     }
 
     public static string PdfName(string objectName) => Path.ChangeExtension(objectName, ".pdf");
 
-    /// <summary>Builds and starts a host; <paramref name="converterDelay"/> slows every conversion down.</summary>
+    /// <summary>Builds and starts a host; with <paramref name="holdConversions"/> its converter's gate starts closed.</summary>
     public async Task<PullHost> StartHostAsync(
         Action<PubSubPullOptions>? configure = null,
         int poolSize = 1,
-        TimeSpan? converterDelay = null,
+        bool holdConversions = false,
         TimeSpan? shutdownTimeout = null,
         Action<IServiceCollection>? services = null)
     {
@@ -98,10 +102,25 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
                 configure?.Invoke(o);
             });
 
-        builder.Services.Configure<LibreOfficeOptions>(o => o.PoolSize = poolSize);
+        builder.Services.Configure<LibreOfficeOptions>(o =>
+        {
+            o.PoolSize = poolSize;
+            // Generous on a loaded machine: the tests are about outcomes, not durations.
+            o.ConversionTimeout = TimeSpan.FromMinutes(10);
+            o.QueueTimeout = TimeSpan.FromMinutes(10);
+        });
         builder.Services.AddSingleton<IObjectStore>(Store);
-        builder.Services.AddSingleton(sp => new CountingConverter(sp.GetRequiredService<LibreOfficeConverter>(), converterDelay ?? TimeSpan.Zero));
-        builder.Services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<CountingConverter>());
+        builder.Services.AddSingleton(sp =>
+        {
+            var converter = new GatedConverter(sp.GetRequiredService<LibreOfficeConverter>());
+            if (holdConversions)
+            {
+                converter.Close();
+            }
+
+            return converter;
+        });
+        builder.Services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<GatedConverter>());
 
         // The real pipeline, wrapped to record what it decided.
         var pipeline = builder.Services.Single(d => d.ServiceType == typeof(IConversionPipeline));
@@ -117,28 +136,29 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PullHost[] hosts)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                var state = string.Join(Environment.NewLine, hosts.Select(h => h.Describe()));
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}{Environment.NewLine}{state}");
-            }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PullHost[] hosts) =>
+        Eventually.UntilAsync(condition, timeout, what, () => string.Join(Environment.NewLine, hosts.Select(h => h.Describe())));
 
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>Asserts the subscription is drained: nothing comes back once every ack deadline has passed.</summary>
-    public async Task AssertDrainedAsync()
+    /// <summary>
+    /// Asserts the subscription is drained, once the hosts have stopped (stopping hands back whatever was held): every
+    /// published message was acknowledged (the subscriber's log line after the acknowledge call; no acknowledge call failed),
+    /// and nothing is left to pull. No watch period: both facts are final once the hosts are stopped.
+    /// </summary>
+    public async Task AssertDrainedAsync(params PullHost[] hosts)
     {
-        await Task.Delay(TimeSpan.FromSeconds(AckDeadlineSeconds + 2));
+        var records = hosts.SelectMany(h => h.Logs.GetSnapshot()).ToList();
+        records.Should().NotContain(r => r.Id.Id == AckCallFailedEventId, "a lost acknowledgement would bring its message back later");
+        var acknowledged = records.Where(r => r.Id.Id is AcknowledgedEventId or InvalidAcknowledgedEventId)
+            .Select(r => r.StructuredState?.FirstOrDefault(kv => kv.Key == "MessageId").Value).ToHashSet();
+        acknowledged.Should().Contain(PublishedMessageIds, "every published message was acknowledged");
         var left = await Emulator.PullNowAsync(SubscriptionName);
-        left.Should().BeEmpty("every message was acknowledged, so none is delivered again after its ack deadline");
+        left.Should().BeEmpty("every message was acknowledged or handed back, and nothing handed back is left");
     }
+
+    // Log.PubSub.cs: 2010 invalid message acknowledged, 2011 acknowledged, 2014 acknowledge/modifyAckDeadline call failed.
+    private const int InvalidAcknowledgedEventId = 2010;
+    private const int AcknowledgedEventId = 2011;
+    private const int AckCallFailedEventId = 2014;
 
     public async ValueTask DisposeAsync()
     {
@@ -181,7 +201,7 @@ internal sealed class PullHost(IHost host)
 
     public RecordingPipeline Pipeline => Host.Services.GetRequiredService<RecordingPipeline>();
 
-    public CountingConverter Converter => Host.Services.GetRequiredService<CountingConverter>();
+    public GatedConverter Converter => Host.Services.GetRequiredService<GatedConverter>();
 
     public PubSubPullSubscriber Subscriber => Host.Services.GetServices<IHostedService>().OfType<PubSubPullSubscriber>().Single();
 

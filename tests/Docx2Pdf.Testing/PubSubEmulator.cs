@@ -31,6 +31,7 @@ public sealed class PubSubEmulator : IAsyncDisposable
 
     public static async Task<PubSubEmulator> StartAsync(CancellationToken cancellationToken = default)
     {
+        TestLayer.RequireIntegration("the Pub/Sub emulator");
         if (!File.Exists(EmulatorPath))
         {
             throw new InvalidOperationException($"Google's Pub/Sub emulator is not installed at {EmulatorPath} (Debian package google-cloud-cli-pubsub-emulator).");
@@ -212,6 +213,8 @@ public static class StorageNotification
         string contentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     {
         var g = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Now, as Cloud Storage would stamp it: a fixed date would age past Docx2Pdf:MaxRetryAge and change the outcome.
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var resource = new JsonObject
         {
             ["kind"] = "storage#object",
@@ -222,8 +225,8 @@ public static class StorageNotification
             ["metageneration"] = "1",
             ["contentType"] = contentType,
             ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["timeCreated"] = "2026-11-27T10:00:00.000Z",
-            ["updated"] = "2026-11-27T10:00:00.000Z",
+            ["timeCreated"] = now,
+            ["updated"] = now,
             ["storageClass"] = "STANDARD",
         };
         var attributes = new Dictionary<string, string>
@@ -234,7 +237,7 @@ public static class StorageNotification
             ["bucketId"] = bucket,
             ["objectId"] = objectName,
             ["objectGeneration"] = g,
-            ["eventTime"] = "2026-11-27T10:00:00.000000Z",
+            ["eventTime"] = now,
         };
         return (Encoding.UTF8.GetBytes(resource.ToJsonString()), attributes);
     }

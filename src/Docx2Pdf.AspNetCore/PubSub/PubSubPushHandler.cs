@@ -1,5 +1,6 @@
 using Docx2Pdf.AspNetCore.Authentication;
 using Docx2Pdf.AspNetCore.Hosting;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Microsoft.AspNetCore.Http;
@@ -9,10 +10,12 @@ namespace Docx2Pdf.AspNetCore.PubSub;
 
 /// <summary>
 /// The push endpoint: reads one storage event from whichever shape arrived, hands it to the pipeline under the ack
-/// deadline, and translates the outcome into the status Pub/Sub acts on. It decides no policy of its own.
+/// deadline, and translates the <see cref="DeliveryPolicy"/>'s decision into the status Pub/Sub acts on. It decides no
+/// policy of its own.
 /// </summary>
 internal sealed class PubSubPushHandler(
     IConversionPipeline pipeline,
+    DeliveryPolicy policy,
     PubSubPushOptions options,
     ShutdownCoordinator shutdown,
     TimeProvider timeProvider,
@@ -67,10 +70,9 @@ internal sealed class PubSubPushHandler(
         {
             // The caller went away (Pub/Sub gave up on this delivery): nobody reads the answer; it redelivers.
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!context.Response.HasStarted)
         {
-            Log.PushFailed(logger, ex);
-            await Problems.WriteAsync(context, StatusCodes.Status500InternalServerError, Problems.Internal, "Internal error", "The event could not be processed; it will be redelivered.").ConfigureAwait(false);
+            await AnswerAsync(context, policy.ForUnexpected(ex, "push", messageId: null), "push").ConfigureAwait(false);
         }
     }
 
@@ -109,15 +111,17 @@ internal sealed class PubSubPushHandler(
             return;
         }
 
-        var format = PushFormatReader.Detect(request);
+        var format = PushRequestReader.Detect(request);
+        var source = PushRequestReader.Label(format);
         StorageEvent storageEvent;
         try
         {
-            storageEvent = PushFormatReader.Read(format, request, body.Value.Span);
+            storageEvent = PushRequestReader.Read(format, request, body.Value.Span);
         }
         catch (InvalidMessageException ex)
         {
-            await AnswerInvalidAsync(context, format, ex).ConfigureAwait(false);
+            var invalid = policy.ForInvalidMessage(ex, source, PushRequestReader.PeekMessageId(format, request, body.Value.Span), deliveryAttempt: null);
+            await AnswerAsync(context, invalid, source).ConfigureAwait(false);
             return;
         }
 
@@ -126,71 +130,73 @@ internal sealed class PubSubPushHandler(
         using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, timeProvider);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, shutdown.Drain, context.RequestAborted);
 
-        ConversionOutcome outcome;
+        DeliveryDecision decision;
         try
         {
-            outcome = await pipeline.ProcessAsync(storageEvent, work.Token).ConfigureAwait(false);
+            var outcome = await pipeline.ProcessAsync(storageEvent, work.Token).ConfigureAwait(false);
+            decision = policy.ForOutcome(storageEvent, outcome, source, hostStopping: shutdown.Drain.IsCancellationRequested);
         }
         catch (OperationCanceledException) when (work.IsCancellationRequested)
         {
             // The contract says cancellation comes back as an outcome; should an implementation throw, it means the same.
-            outcome = ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before it finished.");
+            decision = policy.ForCancellation(storageEvent, source, hostStopping: shutdown.Drain.IsCancellationRequested);
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            decision = policy.ForUnexpected(ex, source, storageEvent.MessageId);
         }
 
-        if (deadline.IsCancellationRequested && !outcome.ShouldAcknowledge)
+        if (deadline.IsCancellationRequested && decision.Action == DeliveryAction.Retry)
         {
             Log.PushDeadlineReached(logger, storageEvent.MessageId, storageEvent.Bucket, storageEvent.ObjectName, _workBudget.TotalSeconds);
         }
 
-        var status = OutcomeStatus.From(outcome);
+        var answer = await AnswerAsync(context, decision, source).ConfigureAwait(false);
         Log.PushHandled(
             logger,
             storageEvent.MessageId,
             storageEvent.Bucket,
             storageEvent.ObjectName,
             storageEvent.Generation,
-            PushFormatReader.Label(format),
-            outcome.Status.ToString(),
-            outcome.FailureKind is { } kind ? " (" + kind.ToLabel() + ")" : string.Empty,
-            status.StatusCode,
+            source,
+            decision.Action.ToString(),
+            decision.FailureKind is { } kind ? " (" + kind.ToLabel() + ")" : string.Empty,
+            answer.StatusCode,
             (long)timeProvider.GetElapsedTime(started).TotalMilliseconds);
-
-        if (status.StatusCode < 300)
-        {
-            status.Apply(context.Response);
-            return;
-        }
-
-        await Problems.WriteAsync(
-            context,
-            status.StatusCode,
-            Problems.Retry,
-            status.StatusCode == StatusCodes.Status429TooManyRequests ? "Converter busy" : "Try again later",
-            outcome.Detail,
-            new Dictionary<string, object?> { ["failureKind"] = outcome.FailureKind?.ToLabel() },
-            status.RetryAfter).ConfigureAwait(false);
     }
 
-    private async Task AnswerInvalidAsync(HttpContext context, PushFormat format, InvalidMessageException ex)
+    /// <summary>Writes the decision as HTTP: a bare status to acknowledge, a problem body otherwise.</summary>
+    private static async Task<PushAnswer> AnswerAsync(HttpContext context, DeliveryDecision decision, string source)
     {
-        var label = PushFormatReader.Label(format);
-        if (options.AcknowledgeInvalidMessages)
+        var answer = PushAnswer.From(decision);
+        if (answer.StatusCode < 300)
         {
-            Log.PushInvalidAcknowledged(logger, label, ex.Field, ex.Message);
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
+            answer.Apply(context.Response);
+            return answer;
         }
 
-        Log.PushInvalid(logger, label, ex.Field, ex.Message, StatusCodes.Status400BadRequest);
+        if (decision.Action == DeliveryAction.Reject)
+        {
+            // The reader's messages name the field and what was expected; they never carry document content or paths.
+            await Problems.WriteAsync(
+                context,
+                answer.StatusCode,
+                Problems.InvalidMessage,
+                "Not a storage event",
+                decision.Detail,
+                new Dictionary<string, object?> { ["field"] = decision.InvalidField, ["format"] = source }).ConfigureAwait(false);
+            return answer;
+        }
 
-        // The reader's messages name the field and what was expected; they never carry document content or paths.
         await Problems.WriteAsync(
             context,
-            StatusCodes.Status400BadRequest,
-            Problems.InvalidMessage,
-            "Not a storage event",
-            ex.Message,
-            new Dictionary<string, object?> { ["field"] = ex.Field, ["format"] = label }).ConfigureAwait(false);
+            answer.StatusCode,
+            Problems.Retry,
+            decision.IsBackPressure ? "Converter busy" : "Try again later",
+            decision.Detail,
+            new Dictionary<string, object?> { ["failureKind"] = decision.FailureKind?.ToLabel() },
+            answer.RetryAfter).ConfigureAwait(false);
+        return answer;
     }
 
     private Task WriteTooLargeAsync(HttpContext context) =>

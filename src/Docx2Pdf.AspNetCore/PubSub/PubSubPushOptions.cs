@@ -27,14 +27,6 @@ public sealed class PubSubPushOptions
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// What to answer a request that is no storage event at all. <see langword="false"/>: 400 with a problem-details body, so
-    /// Pub/Sub keeps the message (and moves it to the dead-letter topic when the subscription has one).
-    /// <see langword="true"/>: 204, so Pub/Sub drops it; the error log is then its only record.
-    /// The default value is <see langword="false"/>.
-    /// </summary>
-    public bool AcknowledgeInvalidMessages { get; set; }
-
-    /// <summary>
     /// How push requests are authenticated; there is no default outside the Development environment, where a host with no
     /// choice does not start. <see cref="PushAuthentication.GoogleOidc"/>: this endpoint verifies the Google-signed token
     /// (settings in <see cref="GoogleOidc"/>). <see cref="PushAuthentication.Platform"/>: the platform in front of the

@@ -145,9 +145,8 @@ internal static class DocumentInspector
             }
 
             long total = 0;
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var parts = new Dictionary<string, ZipArchiveEntry>(StringComparer.OrdinalIgnoreCase);
             var embedsFonts = false;
-            var external = 0;
             foreach (var e in entries)
             {
                 total += e.Length;
@@ -161,7 +160,13 @@ internal static class DocumentInspector
                     throw new DocumentRejectedException(FailureKind.InvalidDocument, $"A package entry is compressed more than {LibreOfficeOptions.SectionName}:MaxCompressionRatio ({limits.MaxCompressionRatio}:1) allows.");
                 }
 
-                names.Add(e.FullName);
+                // Part names are unique ignoring case (OPC); a second entry of the same name could be the one LibreOffice
+                // reads while this scan reads the first.
+                if (!parts.TryAdd(e.FullName, e))
+                {
+                    throw new DocumentRejectedException(FailureKind.InvalidDocument, "The package has two entries with the same name.");
+                }
+
                 if (e.FullName.StartsWith("word/fonts/", StringComparison.OrdinalIgnoreCase) ||
                     e.FullName.EndsWith(".odttf", StringComparison.OrdinalIgnoreCase) ||
                     e.FullName.StartsWith("Fonts/", StringComparison.Ordinal))
@@ -170,29 +175,14 @@ internal static class DocumentInspector
                 }
             }
 
-            foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase) && e.Length < 16 * 1024 * 1024))
-            {
-                foreach (var (type, isExternal) in ReadRelationships(e))
-                {
-                    if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
-                    {
-                        external++;
-                    }
-
-                    if (type.EndsWith("/font", StringComparison.Ordinal) || type.Contains("/embeddedFont", StringComparison.OrdinalIgnoreCase))
-                    {
-                        embedsFonts = true;
-                    }
-                }
-            }
-
-            if (!names.Contains(defaultMainPart) || (requireContentTypes && !names.Contains("[Content_Types].xml")))
+            if (!parts.ContainsKey(defaultMainPart) || (requireContentTypes && !parts.ContainsKey("[Content_Types].xml")))
             {
                 throw new DocumentRejectedException(FailureKind.InvalidDocument, $"The package has no main document part ({defaultMainPart}) or no content types.");
             }
 
             // Decompress everything once: counts the real expanded size (declared sizes can lie) and lets the
-            // ZIP reader reject corrupt data (bad CRC, broken deflate) before LibreOffice sees it.
+            // ZIP reader reject corrupt data (bad CRC, broken deflate) before LibreOffice sees it. This comes before any
+            // XML is parsed, so no parser reads more than the limits allow.
             var buffer = new byte[81920];
             long expanded = 0;
             foreach (var e in entries)
@@ -202,6 +192,7 @@ internal static class DocumentInspector
                 int read;
                 while ((read = s.Read(buffer, 0, buffer.Length)) > 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     expanded += read;
                     if (expanded > limits.MaxUncompressedBytes)
                     {
@@ -217,6 +208,45 @@ internal static class DocumentInspector
                 }
             }
 
+            var external = 0;
+            var fontTables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            if (parts.ContainsKey("word/fontTable.xml"))
+            {
+                fontTables.Add("word/fontTable.xml");
+            }
+
+            // Every .rels, whatever its size (the pass above bounded them all): a font table reached through an unread one
+            // would go unseen.
+            foreach (var e in entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var source = PackageFonts.SourcePartOf(e.FullName);
+                var readable = PackageFonts.ReadRelationships(e, (id, type, target, isExternal) =>
+                {
+                    if (isExternal && !type.EndsWith("/hyperlink", StringComparison.Ordinal))
+                    {
+                        external++;
+                    }
+
+                    if (type.EndsWith("/font", StringComparison.Ordinal) || type.Contains("/embeddedFont", StringComparison.OrdinalIgnoreCase))
+                    {
+                        embedsFonts = true;
+                    }
+
+                    // LibreOffice finds the font table by relationship type, wherever it lies.
+                    if (!isExternal && type.EndsWith("/fontTable", StringComparison.Ordinal) && fontTables.Count < PackageFonts.MaxFontTables)
+                    {
+                        fontTables.Add(PackageFonts.Resolve(source, target));
+                    }
+                });
+
+                // A .rels this reader cannot read (an entity, broken XML) may still point LibreOffice at a font table.
+                embedsFonts |= !readable;
+            }
+
+            embedsFonts = embedsFonts
+                || fontTables.Any(table => PackageFonts.FontTableEmbeds(parts, table))
+                || (defaultMainPart == "content.xml" && PackageFonts.OdfEmbeds(parts));
             return new DocumentFacts(filter, Encrypted: false, embedsFonts, external);
         }
         catch (InvalidDataException ex)
@@ -227,29 +257,5 @@ internal static class DocumentInspector
         {
             throw new DocumentRejectedException(FailureKind.InvalidDocument, "The document is not a readable ZIP package.", ex);
         }
-    }
-
-    private static List<(string Type, bool External)> ReadRelationships(ZipArchiveEntry entry)
-    {
-        var result = new List<(string, bool)>();
-        try
-        {
-            using var s = entry.Open();
-            using var reader = XmlReader.Create(s, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, CloseInput = false });
-            while (reader.Read())
-            {
-                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Relationship")
-                {
-                    result.Add((reader.GetAttribute("Type") ?? string.Empty,
-                        string.Equals(reader.GetAttribute("TargetMode"), "External", StringComparison.OrdinalIgnoreCase)));
-                }
-            }
-        }
-        catch (XmlException)
-        {
-            // A broken .rels is LibreOffice's to judge; it only matters here for facts we log.
-        }
-
-        return result;
     }
 }

@@ -11,6 +11,7 @@ public sealed class LibreOfficeOptions
 
     private int? _poolSize;
     private int? _maxInstanceMemoryMegabytes;
+    private long? _instanceMemoryLimitBytes;
 
     /// <summary>Number of warm LibreOffice instances, which is also the number of conversions that run at once.
     /// The default value, through <c>AddDocx2Pdf()</c>, is derived from the container's CPU and memory limits
@@ -60,10 +61,19 @@ public sealed class LibreOfficeOptions
     /// Memory cap of each LibreOffice instance, in bytes of resident memory (0 = no cap). A conversion that takes its
     /// instance past the cap fails with <see cref="FailureKind.TooComplex"/> and the instance is killed and replaced; the
     /// instance also runs under an address-space limit (the cap plus 2 GiB) and with <c>oom_score_adj</c> 1000, so the
-    /// kernel ends LibreOffice, never the host, when the container runs out of memory. The default value is 2147483648
-    /// (2 GiB); hosts that know their container size derive it from the memory limit and the pool size.
+    /// kernel ends LibreOffice, never the host, when the container runs out of memory. The default value, through
+    /// <c>AddDocx2Pdf()</c>, is derived from the container's memory limit and the pool size (each instance's share plus
+    /// 128 MiB for the libraries all instances share, at most 2 GiB; docs/sizing.md); for options created directly it is
+    /// 2147483648 (2 GiB).
     /// </summary>
-    public long InstanceMemoryLimitBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+    public long InstanceMemoryLimitBytes
+    {
+        get => _instanceMemoryLimitBytes ?? 2L * 1024 * 1024 * 1024;
+        set => _instanceMemoryLimitBytes = value;
+    }
+
+    /// <summary>Whether <see cref="InstanceMemoryLimitBytes"/> was set, so sizing from the container leaves it alone.</summary>
+    internal bool InstanceMemoryLimitBytesIsSet => _instanceMemoryLimitBytes.HasValue;
 
     /// <summary>
     /// A folder holding a LibreOffice profile prepared once, for example while a container image is built, so a start

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Docx2Pdf;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
@@ -79,6 +80,7 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<ConversionAdmission>();
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
+        services.TryAddSingleton<DeliveryPolicy>();
 
         // The converter accepts every format the pipeline is told to convert.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, EnableFormatsOfExtensions>());
@@ -129,7 +131,7 @@ public static class Docx2PdfServiceCollectionExtensions
         {
             foreach (var extension in docx2Pdf.Value.Extensions)
             {
-                var format = ConversionPipeline.FormatOf(extension);
+                var format = EventTriage.FormatOf(extension);
                 if (!options.EnabledFormats.Contains(format))
                 {
                     options.EnabledFormats.Add(format);

@@ -45,6 +45,13 @@ internal sealed class PipelineMetrics : IDisposable
         _duration.Record(duration.TotalSeconds, tags);
     }
 
+    /// <summary>Counts a delivery that is no storage event (it never reaches the pipeline): outcome and failure kind <c>invalid_message</c>.</summary>
+    public void RecordInvalidMessage()
+    {
+        var label = FailureKind.InvalidMessage.ToLabel();
+        _events.Add(1, new TagList { { OutcomeTag, label }, { FailureKindTag, label } });
+    }
+
     public void Dispose()
     {
         if (_ownsMeter)

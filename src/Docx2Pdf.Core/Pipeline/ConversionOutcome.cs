@@ -59,29 +59,37 @@ public enum IgnoreReason
     UnsafeName,
 }
 
-/// <summary>The outcome of one event: the only thing adapters read to decide acknowledge versus retry.</summary>
+/// <summary>
+/// The outcome of one event: the only thing adapters read to decide acknowledge versus retry. Made only by its factories,
+/// so every outcome is consistent (a failure has a kind, a transient failure a delay, a conversion an output).
+/// </summary>
 public sealed record ConversionOutcome
 {
+    private ConversionOutcome(ConversionStatus status)
+    {
+        Status = status;
+    }
+
     /// <summary>How it ended.</summary>
-    public required ConversionStatus Status { get; init; }
+    public ConversionStatus Status { get; }
 
     /// <summary>Why it was ignored, for <see cref="ConversionStatus.Ignored"/>.</summary>
-    public IgnoreReason? IgnoreReason { get; init; }
+    public IgnoreReason? IgnoreReason { get; private init; }
 
     /// <summary>The failure kind, for the two failed statuses.</summary>
-    public FailureKind? FailureKind { get; init; }
+    public FailureKind? FailureKind { get; private init; }
 
     /// <summary>A short explanation safe to log and to return to a caller (no content, paths or secrets).</summary>
-    public string? Detail { get; init; }
+    public string? Detail { get; private init; }
 
-    /// <summary>For <see cref="ConversionStatus.FailedTransiently"/>: how long to wait before retrying.</summary>
-    public TimeSpan? RetryAfter { get; init; }
+    /// <summary>For <see cref="ConversionStatus.FailedTransiently"/>: how long to wait before retrying; never <see langword="null"/> then.</summary>
+    public TimeSpan? RetryAfter { get; private init; }
 
     /// <summary>The output bucket, for <see cref="ConversionStatus.Converted"/> and <see cref="ConversionStatus.Duplicate"/>.</summary>
-    public string? OutputBucket { get; init; }
+    public string? OutputBucket { get; private init; }
 
     /// <summary>The output object name, for <see cref="ConversionStatus.Converted"/> and <see cref="ConversionStatus.Duplicate"/>.</summary>
-    public string? OutputObject { get; init; }
+    public string? OutputObject { get; private init; }
 
     /// <summary><see langword="true"/> unless a retry can help: the message should be acknowledged.</summary>
     public bool ShouldAcknowledge => Status != ConversionStatus.FailedTransiently;
@@ -90,19 +98,19 @@ public sealed record ConversionOutcome
     /// <param name="bucket">The output bucket.</param>
     /// <param name="objectName">The output object.</param>
     public static ConversionOutcome Converted(string bucket, string objectName) =>
-        new() { Status = ConversionStatus.Converted, OutputBucket = bucket, OutputObject = objectName };
+        new(ConversionStatus.Converted) { OutputBucket = bucket, OutputObject = objectName };
 
     /// <summary>A duplicate outcome.</summary>
     /// <param name="bucket">The output bucket.</param>
     /// <param name="objectName">The output object that already exists.</param>
     public static ConversionOutcome Duplicate(string bucket, string objectName) =>
-        new() { Status = ConversionStatus.Duplicate, OutputBucket = bucket, OutputObject = objectName };
+        new(ConversionStatus.Duplicate) { OutputBucket = bucket, OutputObject = objectName };
 
     /// <summary>An ignored outcome.</summary>
     /// <param name="reason">Why.</param>
     /// <param name="detail">A short explanation.</param>
     public static ConversionOutcome Ignored(IgnoreReason reason, string detail) =>
-        new() { Status = ConversionStatus.Ignored, IgnoreReason = reason, Detail = detail };
+        new(ConversionStatus.Ignored) { IgnoreReason = reason, Detail = detail };
 
     /// <summary>A failed outcome; transient or permanent as <paramref name="kind"/> decides.</summary>
     /// <param name="kind">The failure kind.</param>
@@ -110,6 +118,13 @@ public sealed record ConversionOutcome
     /// <param name="retryAfter">For transient kinds, the delay; the default is <see cref="FailureKindExtensions.SuggestedRetryDelay(FailureKind)"/>.</param>
     public static ConversionOutcome Failed(FailureKind kind, string detail, TimeSpan? retryAfter = null) =>
         kind.IsTransient()
-            ? new() { Status = ConversionStatus.FailedTransiently, FailureKind = kind, Detail = detail, RetryAfter = retryAfter ?? kind.SuggestedRetryDelay() }
-            : new() { Status = ConversionStatus.FailedPermanently, FailureKind = kind, Detail = detail };
+            ? new(ConversionStatus.FailedTransiently) { FailureKind = kind, Detail = detail, RetryAfter = retryAfter ?? kind.SuggestedRetryDelay() }
+            : new(ConversionStatus.FailedPermanently) { FailureKind = kind, Detail = detail };
+
+    /// <summary>A retryable failure that ran out of retries: permanent, recorded, acknowledged.</summary>
+    internal static ConversionOutcome GaveUp(FailureKind kind, string detail) =>
+        new(ConversionStatus.FailedPermanently) { FailureKind = kind, Detail = detail };
+
+    /// <summary>The same outcome with another explanation.</summary>
+    internal ConversionOutcome WithDetail(string detail) => this with { Detail = detail };
 }

@@ -4,14 +4,16 @@ namespace Docx2Pdf.Sizing;
 /// The pool size and per-instance memory figures a container's limits allow, by one rule (docs/sizing.md):
 /// take the host's reserve and a reserve for <c>/tmp</c> (memory on Cloud Run) off the memory limit, run one instance
 /// per whole CPU as long as each keeps at least <see cref="MinimumInstanceBytes"/>, give each an equal share of the rest
-/// as its ceiling, and recycle an instance once its resident memory passes three quarters of that share.
+/// as its ceiling, and recycle an instance once its resident memory passes three quarters of that share. The hard cap of
+/// an instance's resident memory is its share plus what every instance's RSS counts of the libraries they all share.
 /// </summary>
 /// <param name="PoolSize">LibreOffice instances.</param>
-/// <param name="InstanceShareBytes">Memory each instance may use at most (the ceiling a per-instance cap enforces).</param>
+/// <param name="InstanceShareBytes">Memory planned for each instance.</param>
 /// <param name="RecycleMegabytes">Resident memory after a conversion above which an instance is replaced.</param>
+/// <param name="InstanceMemoryLimitBytes">Resident memory during a conversion above which the instance is killed and the document fails as too complex.</param>
 /// <param name="HostReserveBytes">Kept for the .NET host.</param>
 /// <param name="TempReserveBytes">Kept for files in <c>/tmp</c>: inputs waiting in the queue, PDFs, profiles.</param>
-internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, int RecycleMegabytes, long HostReserveBytes, long TempReserveBytes)
+internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, int RecycleMegabytes, long InstanceMemoryLimitBytes, long HostReserveBytes, long TempReserveBytes)
 {
     private const long MiB = 1024 * 1024;
 
@@ -30,8 +32,19 @@ internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, in
     /// <summary>The recycle threshold never goes above the library's fixed default: past it, growth is a leak.</summary>
     internal const int MaximumRecycleMegabytes = 1024;
 
+    /// <summary>
+    /// The file-backed pages of LibreOffice's libraries in one instance's RSS (measured: about 100 MiB of
+    /// <c>RssFile</c> in a warm soffice.bin), charged to the container once however many instances map them.
+    /// </summary>
+    internal const long SharedLibraryBytes = 128 * MiB;
+
+    /// <summary>The cap never goes above the engine's fixed default.</summary>
+    internal const long MaximumInstanceMemoryLimit = 2048 * MiB;
+
     /// <summary>Applies the rule to <paramref name="resources"/>.</summary>
-    public static ContainerSizing For(ContainerResources resources)
+    /// <param name="resources">The container's limits.</param>
+    /// <param name="poolSize">A pool size already chosen (configured); <see langword="null"/> derives it too.</param>
+    public static ContainerSizing For(ContainerResources resources, int? poolSize = null)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var memory = resources.MemoryBytes;
@@ -41,10 +54,11 @@ internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, in
         // Conversions are single-threaded CPU work: a second instance on one CPU only takes turns with the first.
         var byCpu = Math.Max(1, (int)Math.Floor(resources.Cpus + 0.001));
         var byMemory = (int)Math.Max(1, forInstances / MinimumInstanceBytes);
-        var pool = Math.Min(byCpu, byMemory);
+        var pool = poolSize is > 0 ? poolSize.Value : Math.Min(byCpu, byMemory);
 
         var share = Math.Max(FloorInstanceBytes, forInstances / pool);
         var recycle = (int)Math.Min(MaximumRecycleMegabytes, share * 3 / 4 / MiB);
-        return new ContainerSizing(pool, share, recycle, HostReserve, temp);
+        var cap = Math.Min(MaximumInstanceMemoryLimit, share + SharedLibraryBytes);
+        return new ContainerSizing(pool, share, recycle, cap, HostReserve, temp);
     }
 }

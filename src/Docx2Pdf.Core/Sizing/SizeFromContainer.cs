@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Docx2Pdf.Sizing;
 
 /// <summary>
-/// Fills the pool size and the recycle threshold from the container's limits when neither configuration nor code set
+/// Fills the pool size, the recycle threshold and the per-instance memory cap from the container's limits when neither configuration nor code set
 /// them (a post-configure step, so an explicit setting always wins), and logs the figures with where they came from.
 /// </summary>
 internal sealed class SizeFromContainer : IPostConfigureOptions<LibreOfficeOptions>
@@ -29,20 +29,28 @@ internal sealed class SizeFromContainer : IPostConfigureOptions<LibreOfficeOptio
     public void PostConfigure(string? name, LibreOfficeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.PoolSizeIsSet && options.MaxInstanceMemoryMegabytesIsSet)
+        if (options.PoolSizeIsSet && options.MaxInstanceMemoryMegabytesIsSet && options.InstanceMemoryLimitBytesIsSet)
         {
-            Log.SizingConfigured(_logger, options.PoolSize, options.MaxInstanceMemoryMegabytes);
+            Log.SizingConfigured(_logger, options.PoolSize, options.MaxInstanceMemoryMegabytes, options.InstanceMemoryLimitBytes / (1024 * 1024));
             return;
         }
 
         var resources = _read();
-        var sizing = ContainerSizing.For(resources);
         var poolFrom = "configured";
         var recycleFrom = "configured";
+        var capFrom = "configured";
         if (!options.PoolSizeIsSet)
         {
-            options.PoolSize = sizing.PoolSize;
+            options.PoolSize = ContainerSizing.For(resources).PoolSize;
             poolFrom = "derived";
+        }
+
+        // The per-instance figures follow the pool size in force, configured or derived.
+        var sizing = ContainerSizing.For(resources, options.PoolSize);
+        if (!options.InstanceMemoryLimitBytesIsSet)
+        {
+            options.InstanceMemoryLimitBytes = sizing.InstanceMemoryLimitBytes;
+            capFrom = "derived";
         }
 
         if (!options.MaxInstanceMemoryMegabytesIsSet)
@@ -61,6 +69,8 @@ internal sealed class SizeFromContainer : IPostConfigureOptions<LibreOfficeOptio
             poolFrom,
             options.MaxInstanceMemoryMegabytes,
             recycleFrom,
+            options.InstanceMemoryLimitBytes / (1024 * 1024),
+            capFrom,
             sizing.InstanceShareBytes / (1024 * 1024),
             sizing.HostReserveBytes / (1024 * 1024),
             sizing.TempReserveBytes / (1024 * 1024));

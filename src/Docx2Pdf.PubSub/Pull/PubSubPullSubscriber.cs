@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
+using Docx2Pdf.Delivery;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Microsoft.Extensions.Hosting;
@@ -10,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Docx2Pdf.PubSub.Pull;
 
 /// <summary>
-/// Pulls storage notifications and hands each to the conversion pipeline. It decides no conversion policy: the
-/// pipeline's outcome says acknowledge or retry. What it owns is the delivery mechanics: flow control (never more
+/// Pulls storage notifications and hands each to the conversion pipeline. It decides no delivery policy: the
+/// <see cref="DeliveryPolicy"/> says acknowledge, retry after a delay, or reject, and this class translates that into
+/// acknowledge or modifyAckDeadline. What it owns is the delivery mechanics: flow control (never more
 /// than MaxOutstandingMessages held), leases (ack deadlines extended while a message is held), ack/nack, graceful stop,
 /// and pulls that fail without ever stopping the host.
 /// </summary>
@@ -19,12 +21,12 @@ internal sealed class PubSubPullSubscriber : BackgroundService
 {
     private static readonly TimeSpan MinIdlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MinPullBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PipelineThrewRetry = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopCallTimeout = TimeSpan.FromSeconds(5);
     private const int MaxAckIdsPerCall = 500;
 
     private readonly PubSubClient _client;
     private readonly IConversionPipeline _pipeline;
+    private readonly DeliveryPolicy _policy;
     private readonly PullHealth _health;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -51,6 +53,7 @@ internal sealed class PubSubPullSubscriber : BackgroundService
     public PubSubPullSubscriber(
         PubSubClient client,
         IConversionPipeline pipeline,
+        DeliveryPolicy policy,
         IOptions<PubSubPullOptions> options,
         ConcurrencyDefaults concurrency,
         PullHealth health,
@@ -59,6 +62,7 @@ internal sealed class PubSubPullSubscriber : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(concurrency);
         ArgumentNullException.ThrowIfNull(health);
@@ -66,6 +70,7 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         ArgumentNullException.ThrowIfNull(logger);
         _client = client;
         _pipeline = pipeline;
+        _policy = policy;
         _health = health;
         _time = timeProvider;
         _logger = logger;
@@ -266,52 +271,48 @@ internal sealed class PubSubPullSubscriber : BackgroundService
     {
         message.Started = true;
         StorageEvent storageEvent;
+        DeliveryDecision decision;
         try
         {
             storageEvent = ReceivedMessageDecoder.Decode(message.Received);
         }
         catch (InvalidMessageException ex)
         {
-            // It will never parse: acknowledge, or it would come back forever.
-            Log.InvalidMessage(_logger, message.MessageId, message.Received.DeliveryAttempt, _subscription, ex.Field, ex.Message);
-            await SettleAsync([message], ackDeadlineSeconds: null).ConfigureAwait(false);
+            decision = _policy.ForInvalidMessage(ex, _subscription, message.MessageId, message.Received.DeliveryAttempt);
+            await SettleAsync([message], decision).ConfigureAwait(false);
             return;
         }
 
-        ConversionOutcome outcome;
         try
         {
-            outcome = await _pipeline.ProcessAsync(storageEvent, _abort.Token).ConfigureAwait(false);
+            var outcome = await _pipeline.ProcessAsync(storageEvent, _abort.Token).ConfigureAwait(false);
+            decision = _policy.ForOutcome(storageEvent, outcome, _subscription, hostStopping: _abort.IsCancellationRequested);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            await SettleAsync([message], ackDeadlineSeconds: 0).ConfigureAwait(false);
-            return;
+            decision = _policy.ForCancellation(storageEvent, _subscription, hostStopping: true);
         }
 #pragma warning disable CA1031 // The pipeline reports failures through its outcome; an exception is a bug, not a reason to lose the message.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            var seconds = ToDeadlineSeconds(PipelineThrewRetry);
-            Log.PipelineThrew(_logger, message.MessageId, seconds, ex);
-            await SettleAsync([message], seconds).ConfigureAwait(false);
-            return;
+            decision = _policy.ForUnexpected(ex, _subscription, message.MessageId);
         }
 
-        if (outcome.ShouldAcknowledge)
-        {
-            await SettleAsync([message], ackDeadlineSeconds: null).ConfigureAwait(false);
-            Log.Acknowledged(_logger, message.MessageId, outcome.Status);
-        }
-        else
-        {
-            // The pipeline's RetryAfter becomes the new ack deadline: Pub/Sub redelivers after it, not at once.
-            // Cancelled by shutdown: hand it back at once so another worker takes it now.
-            var seconds = _abort.IsCancellationRequested ? 0 : ToDeadlineSeconds(outcome.RetryAfter ?? TimeSpan.Zero);
-            await SettleAsync([message], seconds).ConfigureAwait(false);
-            Log.Nacked(_logger, message.MessageId, message.Received.DeliveryAttempt, seconds, outcome.FailureKind?.ToLabel());
-        }
+        await SettleAsync([message], decision).ConfigureAwait(false);
+        Log.Settled(_logger, message.MessageId, decision.Action == DeliveryAction.Acknowledge ? "acknowledge" : "modifyAckDeadline", _subscription);
     }
+
+    /// <summary>
+    /// Translates a decision: acknowledge; retry = the new ack deadline is the delay, so Pub/Sub redelivers after it, not at
+    /// once; reject = hand back at once (a dead-letter policy then counts the attempt).
+    /// </summary>
+    private Task SettleAsync(IReadOnlyList<HeldMessage> messages, DeliveryDecision decision) => decision.Action switch
+    {
+        DeliveryAction.Acknowledge => SettleAsync(messages, ackDeadlineSeconds: null),
+        DeliveryAction.Retry => SettleAsync(messages, ToDeadlineSeconds(decision.RetryAfter)),
+        _ => SettleAsync(messages, ackDeadlineSeconds: 0),
+    };
 
     /// <summary>Acknowledges (<paramref name="ackDeadlineSeconds"/> null) or hands back, stops the lease and frees the slot.</summary>
     private async Task SettleAsync(IReadOnlyList<HeldMessage> messages, int? ackDeadlineSeconds)

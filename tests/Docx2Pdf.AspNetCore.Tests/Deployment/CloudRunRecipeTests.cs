@@ -130,6 +130,7 @@ public sealed class CloudRunRecipeTests
         env["Docx2Pdf__InputBuckets__0"].Should().Be(InputBucket);
         env["Docx2Pdf__OutputBucket"].Should().Be(OutputBucket);
         env["Docx2Pdf__Storage__Provider"].Should().Be(nameof(StorageProvider.CloudStorage));
+        env["GOOGLE_CLOUD_PROJECT"].Should().Be(Project, "Cloud Logging's trace field needs the project id");
     }
 
     [Fact]

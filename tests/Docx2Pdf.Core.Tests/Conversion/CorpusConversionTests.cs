@@ -5,6 +5,7 @@ namespace Docx2Pdf.Core.Tests.Conversion;
 
 /// <summary>Every real-world corpus document: convertible ones give a PDF with pages, malformed ones a typed failure.</summary>
 [Collection(LibreOfficeCollection.Name)]
+[Trait("Layer", "Integration")]
 public sealed class CorpusConversionTests(LibreOfficeFixture fixture)
 {
     // Corpus.Convertible leaves out the XXE case: see LibreOfficeConverterTests.ConvertAsync_DocumentWithExternalEntity_RejectedAsInvalid.

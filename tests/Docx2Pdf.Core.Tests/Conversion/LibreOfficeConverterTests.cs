@@ -6,6 +6,7 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Core.Tests.Conversion;
 
 [Collection(LibreOfficeCollection.Name)]
+[Trait("Layer", "Integration")]
 public sealed class LibreOfficeConverterTests(LibreOfficeFixture fixture)
 {
     private readonly LibreOfficeConverter _converter = fixture.Converter;

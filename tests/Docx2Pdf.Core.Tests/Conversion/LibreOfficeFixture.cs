@@ -1,4 +1,5 @@
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Testing;
 
 namespace Docx2Pdf.Core.Tests.Conversion;
 
@@ -11,7 +12,15 @@ public sealed class LibreOfficeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = WorkFolder });
+        TestLayer.RequireIntegration("LibreOffice");
+        Converter = new LibreOfficeConverter(new LibreOfficeOptions
+        {
+            PoolSize = 2,
+            WorkFolder = WorkFolder,
+            // Generous on a loaded machine: the tests here are about outcomes, not durations.
+            ConversionTimeout = TimeSpan.FromMinutes(10),
+            QueueTimeout = TimeSpan.FromMinutes(10),
+        });
         await Converter.WarmUpAsync();
     }
 

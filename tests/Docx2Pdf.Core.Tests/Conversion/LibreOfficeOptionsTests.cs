@@ -8,6 +8,7 @@ namespace Docx2Pdf.Core.Tests.Conversion;
 public sealed class LibreOfficeOptionsTests
 {
     [Fact]
+    [Trait("Layer", "Integration")] // validation locates the installed LibreOffice (it starts none)
     public void Validate_Defaults_Succeeds()
     {
         new LibreOfficeOptionsValidator().Validate(null, new LibreOfficeOptions()).Succeeded.Should().BeTrue();
@@ -35,6 +36,7 @@ public sealed class LibreOfficeOptionsTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // validation locates the installed LibreOffice (it starts none)
     public void AddLibreOfficeConverter_BoundFromConfiguration_ResolvesConverterWithThoseSettings()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

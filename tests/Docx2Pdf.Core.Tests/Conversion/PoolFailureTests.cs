@@ -4,9 +4,14 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Core.Tests.Conversion;
 
 /// <summary>Crashes, timeouts, a full queue and disposal, each on its own small pool.</summary>
+[Trait("Layer", "Integration")]
 public sealed class PoolFailureTests : IDisposable
 {
     private static readonly Lazy<byte[]> HugeDocument = new(() => TestDocuments.Huge());
+
+    // The huge document only has to be still converting when the test acts; on a loaded machine it can take minutes,
+    // so no conversion here may time out unless the test is about the timeout.
+    private static readonly TimeSpan Patient = TimeSpan.FromMinutes(10);
     private readonly string _workFolder = TestFolders.Create("pool");
 
     public void Dispose() => Directory.Delete(_workFolder, recursive: true);
@@ -14,13 +19,13 @@ public sealed class PoolFailureTests : IDisposable
     [Fact]
     public async Task ConvertAsync_SofficeKilledMidConversion_FailsOnlyThatCallAsCrashAndLeavesNoZombie()
     {
-        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = _workFolder });
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = _workFolder, ConversionTimeout = Patient });
         await converter.WarmUpAsync();
         var victim = converter.InstanceProcesses[0].SofficePid;
 
         var running = new[] { OutcomeAsync(converter), OutcomeAsync(converter) };
+        // Both conversions are inside their instances (the huge document takes seconds): kill one of them now.
         await WaitUntilAsync(() => converter.PeakConcurrency == 2);
-        await Task.Delay(300);
         Kill9(victim);
         var outcomes = await Task.WhenAll(running);
 
@@ -52,7 +57,7 @@ public sealed class PoolFailureTests : IDisposable
         await using var converter = NewConverter();
         await converter.WarmUpAsync();
         Kill9(converter.InstanceProcesses.Single().SofficePid);
-        await Task.Delay(200);
+        await WaitUntilAsync(() => converter.ReadyInstances == 0); // the pool sees the instance dead
 
         await ConvertGoodAsync(converter);
     }
@@ -73,7 +78,7 @@ public sealed class PoolFailureTests : IDisposable
         IsZombieOrAlive(helper).Should().BeFalse();
 
         // The same options object backs the converter: give the next document room to finish on a busy machine.
-        options.ConversionTimeout = TimeSpan.FromSeconds(60);
+        options.ConversionTimeout = Patient;
         await ConvertGoodAsync(converter);
         converter.InstanceProcesses.Single().SofficePid.Should().NotBe(soffice);
     }
@@ -81,7 +86,7 @@ public sealed class PoolFailureTests : IDisposable
     [Fact]
     public async Task ConvertAsync_QueueFull_AnswersBusyAtOnce()
     {
-        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 0, WorkFolder = _workFolder });
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 0, WorkFolder = _workFolder, ConversionTimeout = Patient });
         await converter.WarmUpAsync();
         var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
         await WaitUntilAsync(() => converter.PeakConcurrency == 1);
@@ -98,7 +103,7 @@ public sealed class PoolFailureTests : IDisposable
     [Fact]
     public async Task ConvertAsync_QueueTimeoutPasses_AnswersBusy()
     {
-        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 1, QueueTimeout = TimeSpan.FromMilliseconds(100), WorkFolder = _workFolder });
+        await using var converter = new LibreOfficeConverter(new LibreOfficeOptions { PoolSize = 1, QueueLength = 1, QueueTimeout = TimeSpan.FromMilliseconds(100), WorkFolder = _workFolder, ConversionTimeout = Patient });
         await converter.WarmUpAsync();
         var running = converter.ConvertAsync(new MemoryStream(HugeDocument.Value), Stream.Null);
         await WaitUntilAsync(() => converter.PeakConcurrency == 1);
@@ -239,7 +244,7 @@ public sealed class PoolFailureTests : IDisposable
         (await act.Should().ThrowAsync<DocumentRejectedException>()).Which.Kind.Should().Be(FailureKind.DocumentTooLarge);
     }
 
-    private LibreOfficeConverter NewConverter() => new(new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder });
+    private LibreOfficeConverter NewConverter() => new(new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder, ConversionTimeout = Patient });
 
     private static async Task ConvertGoodAsync(LibreOfficeConverter converter)
     {
@@ -257,13 +262,6 @@ public sealed class PoolFailureTests : IDisposable
     /// <summary>True while /proc/pid exists, zombie or not: a reaped process is gone.</summary>
     private static bool IsZombieOrAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 600 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        condition().Should().BeTrue();
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string what = "") =>
+        Eventually.UntilAsync(condition, TimeSpan.FromMinutes(2), what);
 }

@@ -75,6 +75,7 @@ public sealed class AddDocx2PdfTests : IDisposable
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_ConfigurationSection_BindsEverySetting()
     {
         using var env = EnvironmentScope.Clean();
@@ -154,6 +155,7 @@ public sealed class AddDocx2PdfTests : IDisposable
     }
 
     [Fact]
+    [Trait("Layer", "Integration")]
     public async Task AddDocx2Pdf_StartedHost_ConvertsThroughTheRegisteredServicesAndStopsCleanly()
     {
         using var env = EnvironmentScope.Clean();
@@ -195,6 +197,7 @@ public sealed class AddDocx2PdfTests : IDisposable
     }
 
     [Fact]
+    [Trait("Layer", "Integration")]
     public async Task AddDocx2Pdf_CloudStorageBaseUriConfigured_UsesGcsObjectStoreAgainstThatServer()
     {
         using var env = EnvironmentScope.Clean();

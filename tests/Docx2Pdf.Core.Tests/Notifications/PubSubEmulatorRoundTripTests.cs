@@ -10,6 +10,7 @@ namespace Docx2Pdf.Core.Tests.Notifications;
 /// Publishes notifications exactly as Cloud Storage does through Google's Pub/Sub emulator, pulls them over REST and
 /// parses what comes back: the parsers must read the real wire, not only our fixtures.
 /// </summary>
+[Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorRoundTripTests(PubSubEmulatorRoundTripTests.Emulator fixture) : IClassFixture<PubSubEmulatorRoundTripTests.Emulator>
 {
     public static TheoryData<string> Names =>
@@ -113,17 +114,15 @@ public sealed class PubSubEmulatorRoundTripTests(PubSubEmulatorRoundTripTests.Em
 
     private async Task<JsonElement> PullOneAsync(string subscription)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var received = await PubSub.PullNowAsync(subscription, maxMessages: 1, deadline.Token);
-            if (received.Length > 0)
+        var received = await Eventually.ValueAsync(
+            async () =>
             {
-                return received.Should().ContainSingle().Subject;
-            }
-
-            await Task.Delay(100, deadline.Token);
-        }
+                var messages = await PubSub.PullNowAsync(subscription, maxMessages: 1);
+                return messages.Length > 0 ? messages : null;
+            },
+            TimeSpan.FromSeconds(60),
+            $"a message on {subscription}");
+        return received.Should().ContainSingle().Subject;
     }
 
     private static Dictionary<string, string> Attributes(string name, string eventType, string payloadFormat) => new()

@@ -9,6 +9,7 @@ namespace Docx2Pdf.Core.Tests.Pipeline;
 /// The pipeline over <see cref="GcsObjectStore"/> speaking HTTP to <see cref="GcsTestServer"/> on 127.0.0.1, with the real
 /// converter: storage faults injected as HTTP statuses.
 /// </summary>
+[Trait("Layer", "Integration")]
 [Collection(LibreOfficeCollection.Name)]
 public sealed class CloudStoragePipelineTests(LibreOfficeFixture fixture) : IAsyncLifetime
 {

@@ -1,25 +1,29 @@
 using System.Globalization;
-using System.Text;
 using Docx2Pdf.Notifications;
-using Docx2Pdf.Core.Tests.Conversion;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing.Doubles;
 
 namespace Docx2Pdf.Core.Tests.Pipeline;
 
-/// <summary>The pipeline end to end: real converter, real <see cref="FileSystemObjectStore"/>, real corpus documents.</summary>
-[Collection(LibreOfficeCollection.Name)]
-public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
+/// <summary>
+/// The pipeline's decisions (triage, naming, duplicates, failure policy), through its public surface (AddDocx2Pdf, then
+/// IConversionPipeline) over the real <see cref="FileSystemObjectStore"/> and real corpus documents, with the converter
+/// replaced by <see cref="GatedConverter"/>: fast, no LibreOffice. Overlap is made with the converter's gate, never hoped for.
+/// What LibreOffice itself decides is in <see cref="ConversionPipelineEngineTests"/>.
+/// </summary>
+public sealed class ConversionPipelineTests
 {
     private const string GoodDocument = "poi/sample.docx";
     private const string BrokenDocument = "poi/truncated62886.docx";
     private const string In = PipelineHarness.InputBucket;
     private const string Out = PipelineHarness.OutputBucket;
+    private readonly GatedConverter _converter = new();
 
     [Fact]
     public async Task ProcessAsync_OneNotification_WritesExactlyOnePdfWithExpectedNameAndMetadata()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputPrefix = "converted/");
+        using var h = PipelineHarness.Create(_converter, o => o.OutputPrefix = "converted/");
         var source = await h.PutCorpusAsync(In, "reports/2024/Quarterly Report.docx", GoodDocument);
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
@@ -35,8 +39,9 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
             .And.Contain(OutputMetadata.SourceBucketKey, In)
             .And.Contain(OutputMetadata.SourceObjectKey, "reports/2024/Quarterly Report.docx")
             .And.Contain(OutputMetadata.SourceGenerationKey, source.Generation.ToString(CultureInfo.InvariantCulture));
-        Encoding.ASCII.GetString((await h.ReadAsync(pdf))[..5]).Should().Be("%PDF-");
+        (await h.ReadAsync(pdf)).Should().Equal(GatedConverter.PdfBytes, "the converter's output is uploaded as it is");
         h.Store.TotalUploads.Should().Be(1);
+        _converter.Started.Should().Be(1);
         (await h.ReadFailureRecordAsync(source.Name)).Should().BeNull();
         h.AssertNoTempFiles();
     }
@@ -44,7 +49,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_UpperCaseExtensionInSharedBucket_WritesPdfBesideSource()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputBucket = In);
+        using var h = PipelineHarness.Create(_converter, o => o.OutputBucket = In);
         var source = await h.PutCorpusAsync(In, "Letter.DOCX", GoodDocument);
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
@@ -58,7 +63,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_SameEventTenTimesOneAfterAnother_WritesOnce()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "sequential.docx", GoodDocument);
         var notification = h.Notification(source);
 
@@ -70,6 +75,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
 
         outcomes[0].Status.Should().Be(ConversionStatus.Converted, outcomes[0].Detail);
         outcomes.Skip(1).Should().OnlyContain(o => o.Status == ConversionStatus.Duplicate && o.OutputObject == "sequential.pdf");
+        _converter.Started.Should().Be(1, "the existing PDF answers every later delivery without a conversion");
         h.Store.UploadsOf(Out, "sequential.pdf").Should().Be(1);
         h.Store.TotalUploads.Should().Be(1);
         h.AssertNoTempFiles();
@@ -78,16 +84,23 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_SameEventTenTimesAtOnce_WritesOnce()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "parallel.docx", GoodDocument);
 
-        // Ten deliveries of one notification (distinct message ids, as redeliveries through different paths have).
+        // Ten deliveries of one notification (distinct message ids, as redeliveries through different paths have). The first
+        // is held in the converter until the nine others have joined it: they overlap for certain.
         var deliveries = Enumerable.Range(0, 10).Select(_ => h.Notification(source)).ToList();
-        var outcomes = await Task.WhenAll(deliveries.Select(e => Task.Run(() => h.Pipeline.ProcessAsync(e))));
+        _converter.Close();
+        var running = deliveries.Select(e => Task.Run(() => h.Pipeline.ProcessAsync(e))).ToList();
+        await _converter.WaitForStartedAsync(1);
+        await h.WaitForJoinedAsync(9);
+        _converter.Open();
+        var outcomes = await Task.WhenAll(running);
 
         outcomes.Should().OnlyContain(o => o.ShouldAcknowledge && o.OutputObject == "parallel.pdf");
         outcomes.Count(o => o.Status == ConversionStatus.Converted).Should().Be(1);
         outcomes.Count(o => o.Status == ConversionStatus.Duplicate).Should().Be(9);
+        _converter.Started.Should().Be(1, "the nine joined the one conversion");
         h.Store.TotalUploads.Should().Be(1);
         h.AssertNoTempFiles();
     }
@@ -95,17 +108,20 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_TwoPipelinesRacingOnOneEvent_OneWriteAndNoError()
     {
-        // Two workers (two pipelines, one store) see the same event: the upload precondition lets only one write.
-        using var h = PipelineHarness.Create(fixture.Converter);
-        using var other = PipelineHarness.Create(fixture.Converter, store: h.RealStore);
+        // Two workers (two pipelines, one store) see the same event. Both are held in the converter until both have looked
+        // for an existing PDF and started converting; then the upload precondition lets only one write.
+        using var h = PipelineHarness.Create(_converter);
+        using var other = PipelineHarness.Create(_converter, store: h.RealStore);
         var source = await h.PutCorpusAsync(In, "race.docx", GoodDocument);
         var notification = h.Notification(source);
+        _converter.Close();
 
-        var outcomes = await Task.WhenAll(
-            Task.Run(() => h.Pipeline.ProcessAsync(notification)),
-            Task.Run(() => other.Pipeline.ProcessAsync(notification)));
+        var racing = new[] { Task.Run(() => h.Pipeline.ProcessAsync(notification)), Task.Run(() => other.Pipeline.ProcessAsync(notification)) };
+        await _converter.WaitForStartedAsync(2);
+        _converter.Open();
+        var outcomes = await Task.WhenAll(racing);
 
-        outcomes.Should().OnlyContain(o => o.Status == ConversionStatus.Converted || o.Status == ConversionStatus.Duplicate);
+        outcomes.Select(o => o.Status).Should().BeEquivalentTo([ConversionStatus.Converted, ConversionStatus.Duplicate], "the loser of the race sees the winner's PDF");
         (h.Store.TotalUploads + other.Store.TotalUploads).Should().Be(1);
         h.AssertNoTempFiles();
         other.AssertNoTempFiles();
@@ -114,7 +130,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_StaleGenerationEvent_WritesNothing()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var first = await h.PutCorpusAsync(In, "changing.docx", GoodDocument);
         var second = await h.PutCorpusAsync(In, "changing.docx", GoodDocument);
         second.Generation.Should().BeGreaterThan(first.Generation);
@@ -131,7 +147,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_NewGenerationAfterConversion_ReplacesPdfAndLateOldEventIsIgnored()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var first = await h.PutCorpusAsync(In, "versioned.docx", GoodDocument);
         (await h.Pipeline.ProcessAsync(h.Notification(first))).Status.Should().Be(ConversionStatus.Converted);
         var second = await h.PutCorpusAsync(In, "versioned.docx", GoodDocument);
@@ -154,7 +170,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [InlineData("OBJECT_METADATA_UPDATE")]
     public async Task ProcessAsync_NotFinalizeEvent_IsIgnored(string eventType)
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "deleted.docx", GoodDocument);
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source, eventType));
@@ -169,7 +185,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     public async Task ProcessAsync_PdfWrittenIntoWatchedBucket_IsNotConverted()
     {
         // Input and output share one bucket: the pipeline's own PDF comes back as a FINALIZE event.
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputBucket = In);
+        using var h = PipelineHarness.Create(_converter, o => o.OutputBucket = In);
         var source = await h.PutCorpusAsync(In, "loop.docx", GoodDocument);
         (await h.Pipeline.ProcessAsync(h.Notification(source))).Status.Should().Be(ConversionStatus.Converted);
         var pdf = (await h.InfoAsync(In, "loop.pdf"))!;
@@ -186,7 +202,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     public async Task ProcessAsync_DocxCarryingOutputMarkerWithoutPayload_IsNotConverted()
     {
         // payloadFormat NONE carries no metadata: the marker is found on the live object.
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputBucket = In);
+        using var h = PipelineHarness.Create(_converter, o => o.OutputBucket = In);
         var marked = await h.PutCorpusAsync(In, "marked.docx", GoodDocument, new Dictionary<string, string> { [OutputMetadata.MarkerKey] = OutputMetadata.PdfMarker });
         var e = new StorageEvent { Bucket = In, ObjectName = marked.Name, Generation = marked.Generation, EventType = StorageEventType.Finalize };
 
@@ -201,7 +217,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [InlineData("docx2pdf-failures/record-area.docx")]
     public async Task ProcessAsync_ObjectUnderOutputOrFailurePrefixOfSharedBucket_IsOwnOutput(string objectName)
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o =>
+        using var h = PipelineHarness.Create(_converter, o =>
         {
             o.OutputBucket = In;
             o.OutputPrefix = "pdf/";
@@ -215,9 +231,10 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     }
 
     [Fact]
-    public async Task ProcessAsync_MalformedCorpusDocument_WritesFailureRecordAndFailsPermanently()
+    public async Task ProcessAsync_ConverterRejectsDocument_WritesFailureRecordAndFailsPermanently()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        _converter.FailWhen = _ => new DocumentRejectedException(FailureKind.InvalidDocument, "The document is corrupt.");
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "broken/truncated62886.docx", BrokenDocument);
         var notification = h.Notification(source, messageId: "broken-1");
 
@@ -233,7 +250,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
         record.SourceObject.Should().Be("broken/truncated62886.docx");
         record.SourceGeneration.Should().Be(source.Generation);
         record.FailureKind.Should().Be("invalid_document");
-        record.Message.Should().NotBeNullOrWhiteSpace();
+        record.Message.Should().Be("The document is corrupt.");
         record.MessageId.Should().Be("broken-1");
         record.Time.Should().Be(h.Time.GetUtcNow());
         var recordInfo = await h.InfoAsync(Out, "docx2pdf-failures/broken/truncated62886.docx.json");
@@ -245,7 +262,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_TransientFailure_WritesNothingAndAsksForRetry()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "flaky.docx", GoodDocument);
         h.Store.FailDownloadsWith = FailureKind.StorageTransient;
 
@@ -262,7 +279,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_TransientFailureAtMaxDeliveryAttempts_BecomesPermanentWithRecord()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.MaxDeliveryAttempts = 5);
+        using var h = PipelineHarness.Create(_converter, o => o.MaxDeliveryAttempts = 5);
         var source = await h.PutCorpusAsync(In, "exhausted.docx", GoodDocument);
         h.Store.FailDownloadsWith = FailureKind.StorageTransient;
 
@@ -282,7 +299,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_TransientFailureOfEventOlderThanMaxRetryAge_BecomesPermanentWithRecord()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.MaxRetryAge = TimeSpan.FromHours(24));
+        using var h = PipelineHarness.Create(_converter, o => o.MaxRetryAge = TimeSpan.FromHours(24));
         var source = await h.PutCorpusAsync(In, "old.docx", GoodDocument);
         h.Store.FailDownloadsWith = FailureKind.StorageTransient;
 
@@ -295,7 +312,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_Cancelled_FailsTransientlyAsInterruptedWithoutTempFiles()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "cancelled.docx", GoodDocument);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
@@ -311,7 +328,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_ObjectGone_IsIgnored()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "gone.docx", GoodDocument);
         var notification = h.Notification(source);
         await h.RealStore.DeleteAsync(In, "gone.docx");
@@ -325,7 +342,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_EmptyTooLargeAndOtherExtension_AreIgnoredWithReason()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.MaxDocumentBytes = 1000);
+        using var h = PipelineHarness.Create(_converter, o => o.MaxDocumentBytes = 1000);
         var empty = await h.PutAsync(In, "empty.docx", new MemoryStream());
         var large = await h.PutCorpusAsync(In, "large.docx", GoodDocument);
         var text = await h.PutAsync(In, "notes.txt", new MemoryStream("hello"u8.ToArray()));
@@ -352,7 +369,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [MemberData(nameof(SafeHostileNames))]
     public async Task ProcessAsync_HostileButValidName_WritesPdfUnderExpectedNameInsideStore(string objectName, string expectedOutput)
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, objectName, GoodDocument);
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
@@ -368,7 +385,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     public async Task ProcessAsync_NameWhoseOutputWouldExceed1024Bytes_IsIgnoredAsUnsafe()
     {
         // 1,024 bytes is a valid source name; with the 4-byte prefix the PDF's name would be 1,023 + 4 bytes.
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputPrefix = "pdf/");
+        using var h = PipelineHarness.Create(_converter, o => o.OutputPrefix = "pdf/");
         var name = new string('b', 1019) + ".docx";
         var source = await h.PutCorpusAsync(In, name, GoodDocument);
 
@@ -387,7 +404,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     public async Task ProcessAsync_NameWithLineBreak_IsIgnoredAsUnsafe(string objectName)
     {
         // Cloud Storage rejects CR and LF in object names: such an event cannot come from it, and its PDF could not be written there.
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var e = new StorageEvent { Bucket = In, ObjectName = objectName, Generation = 1, EventType = StorageEventType.Finalize, Size = 100 };
 
         var outcome = await h.Pipeline.ProcessAsync(e);
@@ -400,7 +417,8 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_FailureOfNameTooLongForRecord_WritesRecordUnderHashedName()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        _converter.FailWhen = _ => new DocumentRejectedException(FailureKind.InvalidDocument, "The document is corrupt.");
+        using var h = PipelineHarness.Create(_converter);
         var name = new string('c', 1019) + ".docx";
         var source = await h.PutCorpusAsync(In, name, BrokenDocument);
 
@@ -417,7 +435,8 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_FailureRecordWriteFailsTransiently_OutcomeIsTransient()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        _converter.FailWhen = _ => new DocumentRejectedException(FailureKind.InvalidDocument, "The document is corrupt.");
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "unrecorded.docx", BrokenDocument);
         h.Store.FailUploadsWith = FailureKind.StorageTransient;
         h.Store.FailUploadsUnder = h.Options.FailurePrefix;
@@ -436,7 +455,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_CustomOutputNameSelector_NamesThePdfOrSkips()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputNameSelector = name =>
+        using var h = PipelineHarness.Create(_converter, o => o.OutputNameSelector = name =>
             name.StartsWith("skip/", StringComparison.Ordinal) ? null : "by-selector/" + name + ".pdf");
         var kept = await h.PutCorpusAsync(In, "keep/a.docx", GoodDocument);
         var skipped = await h.PutCorpusAsync(In, "skip/b.docx", GoodDocument);
@@ -453,7 +472,7 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_OutputNameSelectorThrows_FailsTransientlyInsteadOfThrowing()
     {
-        using var h = PipelineHarness.Create(fixture.Converter, o => o.OutputNameSelector = _ => throw new InvalidOperationException("bug in the host"));
+        using var h = PipelineHarness.Create(_converter, o => o.OutputNameSelector = _ => throw new InvalidOperationException("bug in the host"));
         var source = await h.PutCorpusAsync(In, "selector-bug.docx", GoodDocument);
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
@@ -466,19 +485,28 @@ public sealed class ConversionPipelineTests(LibreOfficeFixture fixture)
     [Fact]
     public async Task ProcessAsync_ConcurrentDeliveryCancelled_OtherDeliveryStillEndsWithOnePdf()
     {
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var source = await h.PutCorpusAsync(In, "cancel-one.docx", GoodDocument);
         var notification = h.Notification(source);
         using var cts = new CancellationTokenSource();
+        _converter.Close();
 
-        var cancelled = h.Pipeline.ProcessAsync(notification, cts.Token);
-        var other = h.Pipeline.ProcessAsync(notification);
+        // The first delivery leads and is held in the converter; the second joins it; then the first is cancelled.
+        var cancelled = Task.Run(() => h.Pipeline.ProcessAsync(notification, cts.Token));
+        await _converter.WaitForStartedAsync(1);
+        var other = Task.Run(() => h.Pipeline.ProcessAsync(notification));
+        await h.WaitForJoinedAsync(1);
         await cts.CancelAsync();
-        var outcomes = await Task.WhenAll(cancelled, other);
+        var first = await cancelled;
 
-        // Whichever delivery led, the one that was not cancelled ends with the PDF written (by itself or the other).
-        outcomes[1].Status.Should().BeOneOf(ConversionStatus.Converted, ConversionStatus.Duplicate);
-        outcomes[0].Status.Should().BeOneOf(ConversionStatus.Converted, ConversionStatus.Duplicate, ConversionStatus.FailedTransiently);
+        // The joiner was not cancelled: it takes the work over and converts.
+        await _converter.WaitForStartedAsync(2);
+        _converter.Open();
+        var second = await other;
+
+        first.Status.Should().Be(ConversionStatus.FailedTransiently);
+        first.FailureKind.Should().Be(FailureKind.Interrupted);
+        second.Status.Should().Be(ConversionStatus.Converted, second.Detail);
         (await h.InfoAsync(Out, "cancel-one.pdf")).Should().NotBeNull();
         h.Store.TotalUploads.Should().Be(1);
         h.AssertNoTempFiles();

@@ -2,16 +2,21 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Docx2Pdf.Diagnostics;
-using Docx2Pdf.Core.Tests.Conversion;
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.Testing.Doubles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Docx2Pdf.Core.Tests.Pipeline;
 
-[Collection(LibreOfficeCollection.Name)]
-public sealed class PipelineDiagnosticsTests(LibreOfficeFixture fixture)
+/// <summary>Metrics and traces of the pipeline's outcomes; the converter is a test double (fast layer).</summary>
+public sealed class PipelineDiagnosticsTests
 {
+    private readonly GatedConverter _converter = new()
+    {
+        FailWhen = input => input.Length < 16 ? new DocumentRejectedException(FailureKind.InvalidDocument, "Not a document.") : null,
+    };
+
     [Fact]
     public async Task ProcessAsync_EachOutcome_CountedWithOutcomeAndFailureKindAndTimed()
     {
@@ -19,9 +24,9 @@ public sealed class PipelineDiagnosticsTests(LibreOfficeFixture fixture)
         var meterFactory = services.GetRequiredService<IMeterFactory>();
         using var events = new MetricCollector<long>(meterFactory, Docx2PdfDiagnostics.MeterName, PipelineMetrics.EventsInstrument);
         using var durations = new MetricCollector<double>(meterFactory, Docx2PdfDiagnostics.MeterName, PipelineMetrics.DurationInstrument);
-        using var h = PipelineHarness.Create(fixture.Converter, meterFactory: meterFactory);
+        using var h = PipelineHarness.Create(_converter, meterFactory: meterFactory);
         var good = await h.PutCorpusAsync(PipelineHarness.InputBucket, "metrics.docx", "poi/sample.docx");
-        var broken = await h.PutCorpusAsync(PipelineHarness.InputBucket, "metrics-broken.docx", "poi/truncated62886.docx");
+        var broken = await h.PutAsync(PipelineHarness.InputBucket, "metrics-broken.docx", new MemoryStream("PK broken"u8.ToArray()));
 
         await h.Pipeline.ProcessAsync(h.Notification(good));
         await h.Pipeline.ProcessAsync(h.Notification(good));
@@ -48,7 +53,7 @@ public sealed class PipelineDiagnosticsTests(LibreOfficeFixture fixture)
             ActivityStopped = stopped.Add,
         };
         ActivitySource.AddActivityListener(listener);
-        using var h = PipelineHarness.Create(fixture.Converter);
+        using var h = PipelineHarness.Create(_converter);
         var name = "traced-" + Guid.NewGuid().ToString("N") + ".docx";
         var source = await h.PutCorpusAsync(PipelineHarness.InputBucket, name, "poi/sample.docx");
 

@@ -2,20 +2,26 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Docx2Pdf.Conversion;
-using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Pipeline;
 using Docx2Pdf.Storage;
 using Docx2Pdf.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
+using Docx2Pdf.Testing.Doubles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Docx2Pdf.Core.Tests.Pipeline;
 
 /// <summary>
-/// One pipeline over the real <see cref="FileSystemObjectStore"/> (behind a counting decorator) in a private temp folder,
-/// with the collection's real converter. Everything it creates lives under <see cref="Root"/> and is deleted on dispose.
+/// One pipeline as a host gets it (<c>AddDocx2Pdf()</c>, resolved as <see cref="IConversionPipeline"/>) with the store
+/// replaced by the real <see cref="FileSystemObjectStore"/> in a private temp folder (behind a recording decorator) or the
+/// store a test passes, the converter replaced by the one a test passes (the fast layer's <see cref="GatedConverter"/>, or
+/// real LibreOffice), and a <see cref="FakeTimeProvider"/>. Only the public surface is used, so the pipeline's insides can move
+/// freely. Everything it creates lives under <see cref="Root"/> and is deleted on dispose.
 /// </summary>
 internal sealed class PipelineHarness : IDisposable
 {
@@ -24,24 +30,41 @@ internal sealed class PipelineHarness : IDisposable
     public const string DocxContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
     private static int s_messageIds;
+    private readonly ServiceProvider _services;
 
     private PipelineHarness(IDocumentConverter converter, Action<Docx2PdfOptions>? configure, IObjectStore? store, IMeterFactory? meterFactory)
     {
         Root = Path.Combine(Path.GetTempPath(), "docx2pdf-pipeline-tests", Guid.NewGuid().ToString("N"));
         StoreRoot = Path.Combine(Root, "store");
         Directory.CreateDirectory(StoreRoot);
-        Options = new Docx2PdfOptions
-        {
-            OutputBucket = OutputBucket,
-            WorkFolder = Path.Combine(Root, "work"),
-        };
-        configure?.Invoke(Options);
         Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         RealStore = store ?? new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = StoreRoot });
-        Store = new CountingObjectStore(RealStore);
-        Metrics = new PipelineMetrics(meterFactory);
-        Pipeline = new ConversionPipeline(Store, converter, new StaticOptionsMonitor<Docx2PdfOptions>(Options), Time, Metrics, NullLogger<ConversionPipeline>.Instance);
+        Store = new RecordingObjectStore(RealStore);
+
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddFakeLogging());
+        services.AddDocx2Pdf(o =>
+        {
+            o.OutputBucket = OutputBucket;
+            o.WorkFolder = Path.Combine(Root, "work");
+            configure?.Invoke(o);
+        });
+        services.Replace(ServiceDescriptor.Singleton(converter));
+        services.Replace(ServiceDescriptor.Singleton<IObjectStore>(Store));
+        services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+        if (meterFactory is not null)
+        {
+            services.AddSingleton(meterFactory);
+        }
+
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        Options = _services.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        Pipeline = _services.GetRequiredService<IConversionPipeline>();
+        Logs = _services.GetFakeLogCollector();
     }
+
+    /// <summary>Event id of the pipeline's "joined the conversion already running" log line (Log.Pipeline.cs).</summary>
+    public const int JoinedInFlightEventId = 406;
 
     public string Root { get; }
 
@@ -53,11 +76,16 @@ internal sealed class PipelineHarness : IDisposable
 
     public IObjectStore RealStore { get; }
 
-    public CountingObjectStore Store { get; }
+    public RecordingObjectStore Store { get; }
 
-    public PipelineMetrics Metrics { get; }
+    public IConversionPipeline Pipeline { get; }
 
-    public ConversionPipeline Pipeline { get; }
+    /// <summary>Everything the pipeline logged, Debug and up.</summary>
+    public FakeLogCollector Logs { get; }
+
+    /// <summary>Waits until <paramref name="count"/> deliveries have joined a conversion already running in this pipeline.</summary>
+    public Task WaitForJoinedAsync(int count) =>
+        Eventually.UntilAsync(() => Logs.GetSnapshot().Count(r => r.Id.Id == JoinedInFlightEventId) >= count, TimeSpan.FromMinutes(1), $"{count} deliveries joined the running conversion");
 
     public static PipelineHarness Create(IDocumentConverter converter, Action<Docx2PdfOptions>? configure = null, IObjectStore? store = null, IMeterFactory? meterFactory = null) =>
         new(converter, configure, store, meterFactory);
@@ -149,7 +177,7 @@ internal sealed class PipelineHarness : IDisposable
 
     public void Dispose()
     {
-        Metrics.Dispose();
+        _services.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);
@@ -158,13 +186,4 @@ internal sealed class PipelineHarness : IDisposable
         {
         }
     }
-}
-
-internal sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-{
-    public T CurrentValue => value;
-
-    public T Get(string? name) => value;
-
-    public IDisposable? OnChange(Action<T, string?> listener) => null;
 }

@@ -12,23 +12,35 @@ public sealed class ContainerSizingTests
 {
     private const long MiB = 1024 * 1024;
 
-    // The table of docs/sizing.md: memory MiB, CPUs -> pool, share MiB, recycle MiB.
+    // The table of docs/sizing.md: memory MiB, CPUs -> pool, share MiB, recycle MiB, cap MiB.
     [Theory]
-    [InlineData(512, 1.0, 1, 288, 216)]
-    [InlineData(1024, 1.0, 1, 736, 552)]
-    [InlineData(1024, 2.0, 2, 368, 276)]
-    [InlineData(2048, 2.0, 2, 816, 612)]
-    [InlineData(4096, 4.0, 4, 856, 642)]
-    [InlineData(1024, 4.0, 2, 368, 276)]
-    [InlineData(8192, 1.5, 1, 7008, 1024)]
-    [InlineData(256, 0.5, 1, 192, 144)]
-    public void For_ContainerSize_GivesTheDocumentedFigures(long memoryMiB, double cpus, int pool, long shareMiB, int recycleMiB)
+    [InlineData(512, 1.0, 1, 288, 216, 416)]
+    [InlineData(1024, 1.0, 1, 736, 552, 864)]
+    [InlineData(1024, 2.0, 2, 368, 276, 496)]
+    [InlineData(2048, 2.0, 2, 816, 612, 944)]
+    [InlineData(4096, 4.0, 4, 856, 642, 984)]
+    [InlineData(1024, 4.0, 2, 368, 276, 496)]
+    [InlineData(8192, 1.5, 1, 7008, 1024, 2048)]
+    [InlineData(256, 0.5, 1, 192, 144, 320)]
+    public void For_ContainerSize_GivesTheDocumentedFigures(long memoryMiB, double cpus, int pool, long shareMiB, int recycleMiB, long capMiB)
     {
         var sizing = ContainerSizing.For(new ContainerResources(cpus, "test", memoryMiB * MiB, "test"));
 
         sizing.PoolSize.Should().Be(pool);
         (sizing.InstanceShareBytes / MiB).Should().Be(shareMiB);
         sizing.RecycleMegabytes.Should().Be(recycleMiB);
+        sizing.InstanceMemoryLimitBytes.Should().Be(capMiB * MiB);
+    }
+
+    [Fact]
+    public void For_PoolSizeGiven_PerInstanceFiguresFollowIt()
+    {
+        var sizing = ContainerSizing.For(new ContainerResources(2, "test", 2048 * MiB, "test"), poolSize: 4);
+
+        sizing.PoolSize.Should().Be(4);
+        (sizing.InstanceShareBytes / MiB).Should().Be(408);
+        sizing.RecycleMegabytes.Should().Be(306);
+        sizing.InstanceMemoryLimitBytes.Should().Be(536 * MiB);
     }
 
     [Theory]
@@ -58,34 +70,50 @@ public sealed class ContainerSizingTests
 
         options.PoolSize.Should().Be(1);
         options.MaxInstanceMemoryMegabytes.Should().Be(216);
+        options.InstanceMemoryLimitBytes.Should().Be(416 * MiB);
         var line = logs.GetSnapshot().Should().ContainSingle().Subject;
         line.Id.Id.Should().Be(620);
         line.Message.Should().Contain("PoolSize 1 (derived)").And.Contain("MaxInstanceMemoryMegabytes 216 (derived)")
+            .And.Contain("InstanceMemoryLimitBytes 416 MiB (derived)")
             .And.Contain("cgroup v2 /sys/fs/cgroup/memory.max").And.Contain("512 MiB");
     }
 
     [Fact]
-    public void PostConfigure_PoolSizeSetRecycleNot_KeepsPoolSizeDerivesRecycle()
+    public void PostConfigure_PoolSizeSetRestNot_KeepsPoolSizeDerivesPerInstanceFiguresForIt()
     {
         var sizing = new SizeFromContainer(() => new ContainerResources(2, "test", 2048 * MiB, "test"), null);
-        var options = new LibreOfficeOptions { PoolSize = 5 };
+        var options = new LibreOfficeOptions { PoolSize = 4 };
 
         sizing.PostConfigure(null, options);
 
-        options.PoolSize.Should().Be(5);
-        options.MaxInstanceMemoryMegabytes.Should().Be(612);
+        options.PoolSize.Should().Be(4);
+        options.MaxInstanceMemoryMegabytes.Should().Be(306);
+        options.InstanceMemoryLimitBytes.Should().Be(536 * MiB);
+    }
+
+    [Fact]
+    public void PostConfigure_CapSetToZero_KeepsNoCap()
+    {
+        var sizing = new SizeFromContainer(() => new ContainerResources(1, "test", 512 * MiB, "test"), null);
+        var options = new LibreOfficeOptions { InstanceMemoryLimitBytes = 0 };
+
+        sizing.PostConfigure(null, options);
+
+        options.InstanceMemoryLimitBytes.Should().Be(0);
+        options.PoolSize.Should().Be(1);
     }
 
     [Fact]
     public void PostConfigure_BothSet_NeverReadsTheContainer()
     {
         var sizing = new SizeFromContainer(() => throw new InvalidOperationException("read"), null);
-        var options = new LibreOfficeOptions { PoolSize = 3, MaxInstanceMemoryMegabytes = 700 };
+        var options = new LibreOfficeOptions { PoolSize = 3, MaxInstanceMemoryMegabytes = 700, InstanceMemoryLimitBytes = 900 * MiB };
 
         sizing.PostConfigure(null, options);
 
         options.PoolSize.Should().Be(3);
         options.MaxInstanceMemoryMegabytes.Should().Be(700);
+        options.InstanceMemoryLimitBytes.Should().Be(900 * MiB);
     }
 
     [Fact]
@@ -96,6 +124,7 @@ public sealed class ContainerSizingTests
             ["Docx2Pdf:OutputBucket"] = "out",
             ["Docx2Pdf:LibreOffice:PoolSize"] = "7",
             ["Docx2Pdf:LibreOffice:MaxInstanceMemoryMegabytes"] = "333",
+            ["Docx2Pdf:LibreOffice:InstanceMemoryLimitBytes"] = "536870912",
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddDocx2Pdf(configuration.GetSection("Docx2Pdf"));
@@ -105,6 +134,7 @@ public sealed class ContainerSizingTests
 
         options.PoolSize.Should().Be(7);
         options.MaxInstanceMemoryMegabytes.Should().Be(333);
+        options.InstanceMemoryLimitBytes.Should().Be(512 * MiB);
     }
 
     [Fact]
@@ -123,6 +153,7 @@ public sealed class ContainerSizingTests
         var expected = ContainerSizing.For(ContainerResources.Read());
         options.PoolSize.Should().Be(expected.PoolSize);
         options.MaxInstanceMemoryMegabytes.Should().Be(expected.RecycleMegabytes);
+        options.InstanceMemoryLimitBytes.Should().Be(expected.InstanceMemoryLimitBytes);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Docx2Pdf.Storage;
+using Docx2Pdf.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Docx2Pdf.Core.Tests.Storage;
@@ -211,14 +212,28 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         {
             (await holder.StandardOutput.ReadLineAsync()).Should().Be("locked");
 
-            // Not a timing assertion: with a working lock the upload cannot finish however long we wait; the wait only gives
-            // a broken lock (checked with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1) the time to show itself.
-            var upload = UploadAsync("doc.pdf", "content", ifGenerationMatch: 0);
-            await Task.WhenAny(upload, Task.Delay(2000));
+            // The store retries a held lock on its clock: a timer on the fake clock is the event "tried, found it locked,
+            // waits". A broken lock (DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1) finishes the upload instead, without a timer.
+            var time = new TimerCountingTimeProvider(new FakeTimeProvider(DateTimeOffset.UtcNow));
+            var store = new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootPath = _root }, time);
+            using var content = new MemoryStream("content"u8.ToArray());
+            var upload = store.UploadAsync(Bucket, "doc.pdf", content, new ObjectWriteOptions { IfGenerationMatch = 0 });
+            await Eventually.UntilAsync(() => time.TimersCreated > 0 || upload.IsCompleted, TimeSpan.FromMinutes(1), "the upload to reach the bucket lock");
 
             upload.IsCompleted.Should().BeFalse("another process holds the bucket lock");
             Directory.GetFiles(bucketDir, "*.obj").Should().BeEmpty();
             await holder.StandardInput.WriteLineAsync();
+            await holder.WaitForExitAsync();
+
+            // Released: each step of the clock lets the store try again, and the next try takes the lock.
+            await Eventually.UntilAsync(
+                () =>
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(5));
+                    return upload.IsCompleted;
+                },
+                TimeSpan.FromMinutes(1),
+                "the upload to take the released lock");
             (await upload).Generation.Should().BePositive();
         }
         finally
@@ -441,5 +456,27 @@ public sealed class FileSystemObjectStoreTests : IDisposable
                 afterFirstWrite();
             }
         }
+    }
+}
+
+/// <summary>A clock that counts the timers created on it (each one a wait the code under test started).</summary>
+internal sealed class TimerCountingTimeProvider(FakeTimeProvider inner) : TimeProvider
+{
+    private int _timers;
+
+    public int TimersCreated => Volatile.Read(ref _timers);
+
+    public void Advance(TimeSpan delta) => inner.Advance(delta);
+
+    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+    public override long GetTimestamp() => inner.GetTimestamp();
+
+    public override long TimestampFrequency => inner.TimestampFrequency;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        Interlocked.Increment(ref _timers);
+        return inner.CreateTimer(callback, state, dueTime, period);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Docx2Pdf.Core.Tests.Storage;
 
 /// <summary>Retries and error mapping of <see cref="GcsObjectStore"/>, against a fresh <see cref="GcsTestServer"/> per test.</summary>
+[Trait("Layer", "Integration")]
 public sealed class GcsObjectStoreTests : IAsyncLifetime
 {
     private const string Bucket = "gcs-errors";

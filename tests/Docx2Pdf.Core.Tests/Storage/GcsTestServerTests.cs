@@ -7,6 +7,7 @@ using Docx2Pdf.Testing.Storage;
 namespace Docx2Pdf.Core.Tests.Storage;
 
 /// <summary>The parts of <see cref="GcsTestServer"/> that Google.Cloud.Storage.V1 does not exercise (multipart and media uploads, status queries).</summary>
+[Trait("Layer", "Integration")]
 public sealed class GcsTestServerTests : IAsyncLifetime
 {
     private GcsTestServer _server = null!;

@@ -10,6 +10,7 @@ namespace Docx2Pdf.Core.Tests.Storage;
 /// those cases run against <see cref="ObjectStoreContract_GcsTestServerTests"/> and the file system store instead. The chunk
 /// size is set above every object these tests upload for the same reason.
 /// </summary>
+[Trait("Layer", "Integration")]
 public sealed class ObjectStoreContract_FirebaseEmulatorTests : ObjectStoreContractTests, IClassFixture<FirebaseStorageEmulator>, IDisposable
 {
     private readonly GcsObjectStore _store;

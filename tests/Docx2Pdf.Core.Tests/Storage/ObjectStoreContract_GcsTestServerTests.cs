@@ -8,6 +8,7 @@ namespace Docx2Pdf.Core.Tests.Storage;
 /// server that implements preconditions and multi-chunk resumable uploads. Chunks of 256 KiB and no single-request
 /// shortcut, so every upload above 256 KiB takes several chunks.
 /// </summary>
+[Trait("Layer", "Integration")]
 public sealed class ObjectStoreContract_GcsTestServerTests : ObjectStoreFullContractTests, IClassFixture<GcsTestServer>, IDisposable
 {
     private readonly GcsObjectStore _store;

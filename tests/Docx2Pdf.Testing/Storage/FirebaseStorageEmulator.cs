@@ -47,6 +47,7 @@ public sealed class FirebaseStorageEmulator : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
+        TestLayer.RequireIntegration("the Firebase Storage emulator");
         var directory = LauncherDirectory();
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "firebase-tools")))
         {

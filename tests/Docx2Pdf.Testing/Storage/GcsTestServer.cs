@@ -122,6 +122,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
+        TestLayer.RequireIntegration("the in-test Cloud Storage server (Kestrel)");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>

@@ -1,0 +1,121 @@
+using System.Globalization;
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Notifications;
+using Docx2Pdf.Storage;
+
+namespace Docx2Pdf.Pipeline;
+
+/// <summary>
+/// The pipeline's pure decisions: what an event asks for before any I/O, and what the live object and the existing output
+/// say. No store, no converter, no clock: everything here is decided from its arguments.
+/// </summary>
+internal static class EventTriage
+{
+    /// <summary>Decides what an event asks for. Returns the outcome when it asks for no work, else <see langword="null"/> and the plan.</summary>
+    public static ConversionOutcome? Triage(StorageEvent e, Docx2PdfOptions options, out WorkPlan? plan)
+    {
+        plan = null;
+        if (e.EventType != StorageEventType.Finalize)
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.NotFinalize, $"Event type {e.RawEventType ?? e.EventType.ToString()} starts no conversion.");
+        }
+
+        var outputBucket = options.OutputBucket!;
+        if (IsOwnOutput(e.ObjectMetadata))
+        {
+            return OwnOutput;
+        }
+
+        if (string.Equals(e.Bucket, outputBucket, StringComparison.Ordinal) &&
+            (e.ObjectName.StartsWith(options.FailurePrefix, StringComparison.Ordinal) ||
+             (options.OutputPrefix.Length > 0 && e.ObjectName.StartsWith(options.OutputPrefix, StringComparison.Ordinal))))
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.OwnOutput, "The object is under the output or failure-record prefix of the output bucket.");
+        }
+
+        var extension = OutputNaming.FindExtension(e.ObjectName, options.Extensions);
+        if (extension is null)
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.ExtensionNotEnabled, $"The object name does not end with an enabled extension ({string.Join(", ", options.Extensions)}).");
+        }
+
+        // The event's own metadata and size, when its payload carried them (payloadFormat NONE carries neither).
+        if (CheckSize(e.Size, options) is { } sizeOutcome)
+        {
+            return sizeOutcome;
+        }
+
+        if (OutputNaming.CheckObjectName(e.ObjectName) is { } badSource)
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, $"The object name cannot be used: {badSource}.");
+        }
+
+        var outputName = options.OutputNameSelector is { } selector
+            ? selector(e.ObjectName)
+            : OutputNaming.DefaultOutputName(e.ObjectName, extension, options.OutputPrefix);
+        if (outputName is null)
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, "Docx2Pdf:OutputNameSelector returned no output name.");
+        }
+
+        if (OutputNaming.CheckObjectName(outputName) is { } badOutput)
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, $"No valid output name: {badOutput}.");
+        }
+
+        if (string.Equals(e.Bucket, outputBucket, StringComparison.Ordinal) && string.Equals(e.ObjectName, outputName, StringComparison.Ordinal))
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, "The output name equals the source name.");
+        }
+
+        plan = new WorkPlan(e.Bucket, e.ObjectName, FormatOf(extension), extension, outputBucket, outputName);
+        return null;
+    }
+
+    /// <summary>
+    /// The checks on the live source object (the event may not have carried its metadata or size): written by this library,
+    /// empty, too large. Returns the outcome when the object asks for no work.
+    /// </summary>
+    public static ConversionOutcome? CheckSource(ObjectInfo source, Docx2PdfOptions options) =>
+        IsOwnOutput(source.Metadata) ? OwnOutput : CheckSize(source.Size, options);
+
+    /// <summary>Compares the live generation with the event's: stale when a newer one is live, gone when the event's no longer exists.</summary>
+    public static ConversionOutcome? CheckGeneration(long eventGeneration, long liveGeneration) =>
+        liveGeneration > eventGeneration
+            ? ConversionOutcome.Ignored(IgnoreReason.StaleGeneration, $"The event names generation {eventGeneration}; generation {liveGeneration} is live.")
+            : liveGeneration < eventGeneration
+                ? ConversionOutcome.Ignored(IgnoreReason.ObjectGone, $"Generation {eventGeneration} no longer exists.")
+                : null;
+
+    /// <summary>The existing output was made from the same source object.</summary>
+    public static bool IsFrom(ObjectInfo output, WorkPlan plan) =>
+        output.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var bucket) && bucket == plan.Bucket &&
+        output.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var name) && name == plan.ObjectName;
+
+    /// <summary>The existing output was made from this generation of the source, or a newer one.</summary>
+    public static bool IsDoneFor(ObjectInfo? output, WorkPlan plan, long generation) =>
+        output is not null && IsFrom(output, plan) &&
+        output.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var made) &&
+        made >= generation;
+
+    internal static InputFormat FormatOf(string extension) => extension.ToLowerInvariant() switch
+    {
+        ".doc" => InputFormat.Doc,
+        ".odt" => InputFormat.Odt,
+        ".rtf" => InputFormat.Rtf,
+        _ => InputFormat.Docx,
+    };
+
+    private static ConversionOutcome OwnOutput => ConversionOutcome.Ignored(IgnoreReason.OwnOutput, "The object was written by Docx2Pdf.");
+
+    private static bool IsOwnOutput(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata is not null && metadata.ContainsKey(OutputMetadata.MarkerKey);
+
+    private static ConversionOutcome? CheckSize(long? size, Docx2PdfOptions options) => size switch
+    {
+        0 => ConversionOutcome.Ignored(IgnoreReason.EmptyObject, "The object is empty."),
+        { } bytes when bytes > options.MaxDocumentBytes => ConversionOutcome.Ignored(IgnoreReason.TooLarge, $"The object is {bytes} bytes, over Docx2Pdf:MaxDocumentBytes ({options.MaxDocumentBytes})."),
+        _ => null,
+    };
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Docx2Pdf.Notifications;
+
+namespace Docx2Pdf.Pipeline;
+
+/// <summary>What a failure means for an event: retry, or give up and record. Pure: decided from its arguments alone.</summary>
+internal static class FailurePolicy
+{
+    /// <summary>
+    /// Turns a failure into an outcome: retryable kinds ask for a retry until <see cref="Docx2PdfOptions.MaxDeliveryAttempts"/>
+    /// or <see cref="Docx2PdfOptions.MaxRetryAge"/> runs out, then become permanent; permanent ones are recorded.
+    /// </summary>
+    /// <param name="kind">The failure kind.</param>
+    /// <param name="detail">A short explanation.</param>
+    /// <param name="e">The event (its delivery attempt and publish time bound the retries).</param>
+    /// <param name="options">The options.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>The outcome, and whether a failure record must be written for it.</returns>
+    public static FailureDecision Decide(FailureKind kind, string detail, StorageEvent e, Docx2PdfOptions options, DateTimeOffset now)
+    {
+        if (kind == FailureKind.StorageNotFound)
+        {
+            // Not found outside the reads that already handle it: the output bucket does not exist; a retry cannot help.
+            kind = FailureKind.StoragePermanent;
+        }
+        else if (kind == FailureKind.StoragePreconditionFailed)
+        {
+            return new(ConversionOutcome.Failed(FailureKind.StorageTransient, detail), WriteRecord: false, GaveUp: false);
+        }
+
+        if (!kind.IsTransient())
+        {
+            return new(ConversionOutcome.Failed(kind, detail), WriteRecord: true, GaveUp: false);
+        }
+
+        // A cancelled caller is going away: nothing more can be done for it now, whatever the attempt count.
+        if (kind == FailureKind.Interrupted || !IsOutOfRetries(e, options, now))
+        {
+            return new(ConversionOutcome.Failed(kind, detail), WriteRecord: false, GaveUp: false);
+        }
+
+        var gaveUp = $"{detail} Gave up after delivery attempt {e.DeliveryAttempt?.ToString(CultureInfo.InvariantCulture) ?? "?"} (Docx2Pdf:MaxDeliveryAttempts {options.MaxDeliveryAttempts}, Docx2Pdf:MaxRetryAge {options.MaxRetryAge}).";
+        return new(ConversionOutcome.GaveUp(kind, gaveUp), WriteRecord: true, GaveUp: true);
+    }
+
+    private static bool IsOutOfRetries(StorageEvent e, Docx2PdfOptions options, DateTimeOffset now)
+    {
+        if (e.DeliveryAttempt >= options.MaxDeliveryAttempts)
+        {
+            return true;
+        }
+
+        var published = e.PublishTime ?? e.EventTime;
+        return published is { } t && now - t > options.MaxRetryAge;
+    }
+}
+
+/// <summary>The outcome of a failure, whether it must be recorded, and whether it became permanent by running out of retries.</summary>
+internal readonly record struct FailureDecision(ConversionOutcome Outcome, bool WriteRecord, bool GaveUp);

@@ -1,0 +1,87 @@
+using System.Globalization;
+using Docx2Pdf.Notifications;
+using Docx2Pdf.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Docx2Pdf.Pipeline;
+
+/// <summary>
+/// Applies <see cref="FailurePolicy"/> and writes the failure record a permanent failure needs, beside the outputs, so a
+/// user can see why a document has no PDF. A permanent failure whose record could not be written is retried while a retry
+/// can still write it.
+/// </summary>
+internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time, ILogger logger)
+{
+    private const string JsonContentType = "application/json";
+
+    /// <summary>Decides what <paramref name="kind"/> means for <paramref name="e"/> and records it when it is permanent.</summary>
+    public async Task<ConversionOutcome> FailAsync(
+        StorageEvent e, long generation, FailureKind kind, string detail, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        var decision = FailurePolicy.Decide(kind, detail, e, options, time.GetUtcNow());
+        if (decision.GaveUp)
+        {
+            Log.GivingUp(logger, e.MessageId, e.Bucket, e.ObjectName, kind.ToLabel(), e.DeliveryAttempt, e.PublishTime ?? e.EventTime);
+        }
+
+        return decision.WriteRecord
+            ? await WriteAsync(e, generation, decision.Outcome, options, cancellationToken).ConfigureAwait(false)
+            : decision.Outcome;
+    }
+
+    private async Task<ConversionOutcome> WriteAsync(StorageEvent e, long generation, ConversionOutcome outcome, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        var outputBucket = options.OutputBucket!;
+        var kind = outcome.FailureKind!.Value;
+        var detail = outcome.Detail ?? string.Empty;
+        var recordName = OutputNaming.FailureRecordName(options.FailurePrefix, e.ObjectName);
+        var record = new FailureRecord
+        {
+            SourceBucket = e.Bucket,
+            SourceObject = e.ObjectName,
+            SourceGeneration = generation,
+            FailureKind = kind.ToLabel(),
+            Message = detail,
+            Time = time.GetUtcNow(),
+            MessageId = e.MessageId,
+            DeliveryAttempt = e.DeliveryAttempt,
+        };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [OutputMetadata.MarkerKey] = OutputMetadata.FailureRecordMarker,
+            [OutputMetadata.SourceBucketKey] = e.Bucket,
+            [OutputMetadata.SourceObjectKey] = e.ObjectName,
+            [OutputMetadata.SourceGenerationKey] = generation.ToString(CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            using var content = new MemoryStream(record.ToUtf8Json(), writable: false);
+            await store.UploadAsync(
+                outputBucket,
+                recordName,
+                content,
+                new ObjectWriteOptions { ContentType = JsonContentType, Metadata = metadata },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before the failure record was written.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Untyped errors of the store count as transient: retried, so the explanation is not lost.
+            var recordKind = ex is StorageException se ? se.Kind : FailureKind.StorageTransient;
+            Log.FailureRecordNotWritten(logger, e.MessageId, e.Bucket, e.ObjectName, outputBucket, recordName, recordKind.ToLabel(), ex);
+            if (recordKind.IsTransient() || recordKind == FailureKind.StoragePreconditionFailed)
+            {
+                // Never acknowledge a permanent failure whose explanation was lost while a retry can still write it.
+                return ConversionOutcome.Failed(FailureKind.StorageTransient, $"The failure record could not be written; retry. The failure was: {kind.ToLabel()}: {detail}");
+            }
+
+            return outcome.WithDetail($"{detail} (The failure record could not be written: {recordKind.ToLabel()}.)");
+        }
+
+        Log.FailedPermanently(logger, e.MessageId, e.Bucket, e.ObjectName, generation, kind.ToLabel(), outputBucket, recordName, detail);
+        return outcome;
+    }
+}

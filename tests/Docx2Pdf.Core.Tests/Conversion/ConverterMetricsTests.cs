@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using Docx2Pdf.Conversion;
+using Docx2Pdf.Diagnostics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Docx2Pdf.Core.Tests.Conversion;
+
+/// <summary>The pool's gauges and restart counter, and the start-up work paid before an instance counts as ready.</summary>
+public sealed class ConverterMetricsTests : IDisposable
+{
+    private readonly string _workFolder = TestFolders.Create("metrics");
+    private readonly TestMeterFactory _meters = new();
+
+    public void Dispose()
+    {
+        _meters.Dispose();
+        Directory.Delete(_workFolder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Gauges_WarmPool_ReportReadyBusyAndQueue()
+    {
+        await using var converter = NewConverter(new LibreOfficeOptions { PoolSize = 2, WorkFolder = _workFolder });
+        var meter = _meters.Meters.Single();
+        using var ready = new MetricCollector<int>(meter, ConverterMetrics.ReadyInstrument);
+        using var busy = new MetricCollector<int>(meter, ConverterMetrics.BusyInstrument);
+        using var queue = new MetricCollector<int>(meter, ConverterMetrics.QueueInstrument);
+
+        await converter.WarmUpAsync();
+        ready.RecordObservableInstruments();
+        busy.RecordObservableInstruments();
+        queue.RecordObservableInstruments();
+
+        ready.LastMeasurement!.Value.Should().Be(2);
+        busy.LastMeasurement!.Value.Should().Be(0);
+        queue.LastMeasurement!.Value.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Restarts_AfterConversionCountReached_CountedWithReason()
+    {
+        await using var converter = NewConverter(new LibreOfficeOptions { PoolSize = 1, MaxConversionsPerInstance = 1, WorkFolder = _workFolder });
+        using var restarts = new MetricCollector<long>(_meters.Meters.Single(), ConverterMetrics.RestartsInstrument);
+
+        await converter.ConvertAsync(new MemoryStream(TestDocuments.Simple("one")), Stream.Null);
+
+        var restart = restarts.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        restart.Value.Should().Be(1);
+        restart.Tags[ConverterMetrics.ReasonTag].Should().Be("conversion_count");
+    }
+
+    [Fact]
+    public async Task WarmUpAsync_ProfileTemplateFolder_PreparedOnceThenReused()
+    {
+        var profile = Path.Combine(_workFolder, "prepared-profile");
+        await using (var first = NewConverter(new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder, ProfileTemplateFolder = profile }))
+        {
+            await first.WarmUpAsync();
+        }
+
+        var marker = Path.Combine(profile, PreparedProfile.MarkerFile);
+        File.Exists(marker).Should().BeTrue("the first converter prepared the folder");
+        var prepared = File.GetLastWriteTimeUtc(marker);
+        await using var second = NewConverter(new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder, ProfileTemplateFolder = profile });
+
+        using var output = new MemoryStream();
+        await second.ConvertAsync(new MemoryStream(TestDocuments.Simple("From a reused profile")), output);
+
+        File.GetLastWriteTimeUtc(marker).Should().Be(prepared, "the second converter reused it as it was");
+        Directory.Exists(Path.Combine(second.RootFolder, "profile-template")).Should().BeFalse("no private profile was prepared");
+        Pdf.Text(output.ToArray()).Should().Contain("From a reused profile");
+    }
+
+    private LibreOfficeConverter NewConverter(LibreOfficeOptions options) =>
+        new(Options.Create(options), NullLogger<LibreOfficeConverter>.Instance, TimeProvider.System, _meters);
+
+    /// <summary>Hands the converter its own meter, so measurements of converters in other tests never mix in.</summary>
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        public List<Meter> Meters { get; } = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+            Meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in Meters)
+            {
+                meter.Dispose();
+            }
+        }
+    }
+}
