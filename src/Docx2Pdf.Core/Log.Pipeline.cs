@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(410, LogLevel.Warning, "The work folder {WorkFolder} could not be removed.")]
     public static partial void WorkFolderNotRemoved(ILogger logger, LogText workFolder, Exception exception);
 
+    [LoggerMessage(414, LogLevel.Warning, "Docx2Pdf:InputBuckets is empty: events naming any bucket are converted, so whoever can deliver an event can have any object this identity can read converted into the output bucket. Name the buckets you watch.")]
+    public static partial void AnyInputBucket(ILogger logger);
+
     [LoggerMessage(411, LogLevel.Information, "The document converter is warm after {ElapsedMs:0} ms.")]
     public static partial void ConverterWarm(ILogger logger, double elapsedMs);
 
