@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+extra=()
 for a in "$@"; do [ "$a" = "--quick" ] && quick=1; done
 
 if [ "${FIRE_SKIP_PREREQUISITES:-0}" != "1" ]; then
@@ -33,9 +34,11 @@ if [ "$quick" = "1" ]; then
 else
   report=docs/reliability.md
   command="bash eng/fire.sh"
+  extra=(--readme README.md)
 fi
+if [ $# -gt 0 ]; then command="bash eng/fire.sh $*"; fi
 work="${TMPDIR:-/tmp}/docx2pdf-fire-$$"
 
 exec dotnet bench/Docx2Pdf.Fire/bin/Release/net10.0/Docx2Pdf.Fire.dll \
   --host-dll samples/Docx2Pdf.CloudRun/bin/Release/net10.0/Docx2Pdf.CloudRun.dll \
-  --report "$report" --work "$work" --command "$command" "$@"
+  --report "$report" --work "$work" --command "$command" "${extra[@]}" "$@"

@@ -68,6 +68,27 @@ namespace Docx2Pdf.Benchmarks
             }
 
             sb.AppendLine();
+            sb.AppendLine("Ratios from this run (they travel between machines better than the absolute figures):");
+            sb.AppendLine();
+            foreach (var r in results)
+            {
+                var l = r.Load;
+                sb.AppendLine(Inv, $"- {r.Size.Label}: peak RSS of host + instances {100.0 * l.PeakTotalRssBytes / r.Size.MemoryBytes:0} % of the limit, anonymous + /tmp {100.0 * l.PeakAnonAndShmemBytes / r.Size.MemoryBytes:0} %, cgroup peak {100.0 * l.PeakCgroupBytes / r.Size.MemoryBytes:0} %; " +
+                    $"{l.DocsPerSecond / r.Size.Cpus:0.00} docs/s per vCPU; one LibreOffice start per {(double)l.Conversions / Math.Max(1, l.SofficeProcesses):0} conversions; " +
+                    $"of start → first PDF, {100 * Median(r.Starts.Select(s => s.ReadyMs)) / Median(r.Starts.Select(s => s.FirstPdfMs)):0} % passes before ready.");
+            }
+
+            if (results.Count > 1)
+            {
+                var first = results[0];
+                foreach (var r in results.Skip(1))
+                {
+                    sb.AppendLine(Inv, $"- {r.Size.Label} vs {first.Size.Label}: **{r.Load.DocsPerSecond / first.Load.DocsPerSecond:0.00}x** the docs/s for {r.Size.Cpus / first.Size.Cpus:0.#}x the vCPUs; " +
+                        $"{r.Load.CpuSeconds / r.Load.Conversions / (first.Load.CpuSeconds / first.Load.Conversions):0.00}x the CPU-seconds per document; start → first PDF {Median(r.Starts.Select(s => s.FirstPdfMs)) / Median(first.Starts.Select(s => s.FirstPdfMs)):0.00}x.");
+                }
+            }
+
+            sb.AppendLine();
             foreach (var r in results)
             {
                 sb.AppendLine(Inv, $"- {r.Size.Label}: the host logged `{r.SizingLine}`");

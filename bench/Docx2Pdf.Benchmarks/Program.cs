@@ -4,6 +4,7 @@
 // Options: --docs N (warm runs, default all), --cold-docs N (cold runs, default 15), --rounds N (warm passes over
 // the documents, default 1), --rss-conversions N (default 500).
 // `--host` measures the sample host in a limited container instead and writes docs/capacity.md (see HostBench.cs).
+// `--versions a,b` and `--cold-start` compare LibreOffice versions and instance start-up (see EngineBench.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -14,6 +15,11 @@ using Docx2Pdf.Testing;
 if (args.Contains("--host"))
 {
     return await HostBench.RunAsync(args);
+}
+
+if (args.Contains("--versions") || args.Contains("--cold-start"))
+{
+    return await EngineBench.RunAsync(args);
 }
 
 var settings = BenchSettings.Parse(args);

@@ -66,6 +66,17 @@ await using (var emulator = await PubSubEmulator.StartAsync())
 
 var ok = results.All(r => r.Passed);
 await File.WriteAllTextAsync(report, Report.Render(results, profile, command, watch.Elapsed));
+if (Arg("--readme") is { } readme)
+{
+    // The README's one line about this report, between markers, rewritten with the report so its figures are never typed by hand.
+    var text = await File.ReadAllTextAsync(readme);
+    const string Start = "<!-- fire:headline -->", End = "<!-- /fire:headline -->";
+    var (from, to) = (text.IndexOf(Start, StringComparison.Ordinal), text.IndexOf(End, StringComparison.Ordinal));
+    if (from >= 0 && to > from)
+    {
+        await File.WriteAllTextAsync(readme, string.Concat(text.AsSpan(0, from + Start.Length), Report.Headline(results, Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(readme))!, report)), text.AsSpan(to)));
+    }
+}
 Console.WriteLine($"{results.Count(r => r.Passed)} of {results.Count} scenarios passed in {watch.Elapsed:hh\\:mm\\:ss}; report: {report}; logs: {runDir}");
 if (ok && !args.Contains("--keep"))
 {
@@ -76,6 +87,9 @@ return ok ? 0 : 1;
 
 internal static class Report
 {
+    public static string Headline(IReadOnlyList<ScenarioResult> results, string reportLink) =>
+        $"Under fire ([{reportLink}]({reportLink}), written by `bash eng/fire.sh`): {results.Sum(r => r.Notifications)} notifications, {results.Sum(r => r.Faults)} faults injected, {results.Sum(r => r.Lost)} lost, {results.Sum(r => r.WrittenTwice)} written twice; {results.Count(r => r.Passed)} of {results.Count} scenarios passed.";
+
     public static string Render(IReadOnlyList<ScenarioResult> results, Profile profile, string command, TimeSpan took)
     {
         var notifications = results.Sum(r => r.Notifications);

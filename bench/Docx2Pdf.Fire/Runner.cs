@@ -21,9 +21,9 @@ internal sealed record Profile(
     int FaultLoad,
     double TimeScale)
 {
-    public static Profile Quick { get; } = new("quick", 24, 16, 16, 60, 60, 10, 0.01);
+    public static Profile Quick { get; } = new("quick", 12, 8, 8, 40, 40, 8, 0.01);
 
-    public static Profile Full { get; } = new("full", 1000, 1000, 1000, 300, 300, 40, 0.01);
+    public static Profile Full { get; } = new("full", 1000, 1000, 1000, 200, 200, 30, 0.01);
 }
 
 /// <summary>What a delivered set of documents ended as, and the figures the report shows.</summary>

@@ -621,6 +621,13 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         var fontTally = await Runner.EvaluateAsync(lab, [smuggled, victim], TimeSpan.Zero);
         problems.AddRange(fontTally.Problems);
         var victimFonts = await PdfFontsAsync(lab, victim);
+        var smuggledFonts = await PdfFontsAsync(lab, smuggled);
+        if (!smuggledFonts.Contains("FireSmuggl", StringComparison.OrdinalIgnoreCase) && !smuggledFonts.Contains("no PDF", StringComparison.Ordinal))
+        {
+            // Control: the smuggled font must at least render its own document, or the check below proves nothing.
+            problems.Add($"control failed: the smuggled document itself rendered without its font ({smuggledFonts}), so the isolation check is inconclusive");
+        }
+
         if (victimFonts.Contains("FireSmuggl", StringComparison.OrdinalIgnoreCase))
         {
             problems.Add("the smuggled font rendered the next user's document (pdffonts shows FireSmuggle)");
@@ -638,7 +645,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
 
         await StopAllAsync(lab, problems);
         problems.AddRange(lab.CheckLeaks());
-        var measured = string.Create(CultureInfo.InvariantCulture, $"{tally.Summary()}; outbound connections seen by the listener: {listener.Connections}; next document after the font smuggle rendered with: {victimFonts.Trim().Replace('\n', ' ')}; answers {Runner.Statuses(client.Statuses)}; drained in {drain.TotalSeconds:0} s");
+        var measured = string.Create(CultureInfo.InvariantCulture, $"{tally.Summary()}; outbound connections seen by the listener: {listener.Connections}; smuggled document rendered with {smuggledFonts}, the next document with {victimFonts}; answers {Runner.Statuses(client.Statuses)}; drained in {drain.TotalSeconds:0} s");
         var what = $"{docs.Count + 2} documents pushed to one host (pool 1): {docs.Count(d => d.What.StartsWith("corpus", StringComparison.Ordinal))} malformed, encrypted and XXE corpus files, zip bomb, 40,000 entries, 0-byte, PDF/PNG/ELF renamed .docx, external image/OLE link/INCLUDEPICTURE/remote template/XXE pointing at a local listener, object names with .., absolute path, Unicode, 1,024 bytes, CR/LF, bidi controls, an event for a bucket that is not configured, and a smuggled embedded font followed by a document naming it";
         return new ScenarioResult(id, "Hostile documents and object names", what, measured, problems, docs.Count + 2, 0, tally.Lost + fontTally.Lost, tally.WrittenTwice + fontTally.WrittenTwice);
     }

@@ -12,6 +12,7 @@ namespace Docx2Pdf.AspNetCore.Tests;
 
 // Issue 9 finding 1: push authentication was off by default and nothing at start said so. Now it is an explicit choice:
 // outside Development a host that made none does not start; each choice says at start what it means.
+[Trait("Layer", "Integration")]
 public sealed class PushAuthenticationChoiceTests
 {
     [Fact]

@@ -296,7 +296,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable,
     private Task<OfficeInstance> StartInstanceAsync(int slot, CancellationToken cancellationToken)
     {
         var prepared = _prepared ?? throw new InvalidOperationException("The converter is not prepared.");
-        return OfficeInstance.StartAsync(prepared.Installation, _workspace, prepared.ProfileTemplate, slot, _options, prepared.WarmUpDocument, _time, _logger, cancellationToken);
+        return OfficeInstance.StartAsync(prepared.Installation, _workspace, prepared.ProfileTemplate, slot, _options, _options.WarmUpConversion ? prepared.WarmUpDocument : null, _time, _logger, cancellationToken);
     }
 
     private async Task EnsurePreparedAsync(CancellationToken cancellationToken)

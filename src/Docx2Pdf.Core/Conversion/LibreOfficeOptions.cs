@@ -118,4 +118,8 @@ public sealed class LibreOfficeOptions
     /// <summary>Cold mode: no warm pool; every conversion starts a LibreOffice instance on a prepared profile and
     /// ends it afterwards (slower, for comparison or very low traffic). The default value is <see langword="false"/>.</summary>
     public bool ColdMode { get; set; }
+
+    /// <summary>Whether every instance converts a tiny built-in document before it counts as ready; off only to
+    /// measure what it saves (bench/Docx2Pdf.Benchmarks --cold-start).</summary>
+    internal bool WarmUpConversion { get; set; } = true;
 }

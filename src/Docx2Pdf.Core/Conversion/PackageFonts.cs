@@ -19,6 +19,9 @@ internal static class PackageFonts
     /// <summary>Font tables followed per package (Word has one, plus one for the glossary).</summary>
     public const int MaxFontTables = 16;
 
+    /// <summary>Distinct embed ids remembered per font table; more counts as "embeds fonts" without reading on.</summary>
+    private const int MaxEmbedIds = 4096;
+
     private static readonly string[] EmbedElements = ["embedRegular", "embedBold", "embedItalic", "embedBoldItalic"];
 
     private static readonly XmlReaderSettings Settings = new()
@@ -79,9 +82,9 @@ internal static class PackageFonts
                     // r:id in the transitional or the strict relationships namespace; any attribute named id will do.
                     for (var more = reader.MoveToFirstAttribute(); more; more = reader.MoveToNextAttribute())
                     {
-                        if (reader.LocalName == "id" && reader.Value.Length > 0)
+                        if (reader.LocalName == "id" && reader.Value.Length > 0 && ids.Add(reader.Value) && ids.Count > MaxEmbedIds)
                         {
-                            ids.Add(reader.Value);
+                            return true; // Word writes four per font; this many is no ordinary font table.
                         }
                     }
                 }

@@ -46,6 +46,13 @@ internal sealed class ConversionExecution(
                 return sourceOutcome;
             }
 
+            // Cloud Storage serves an object stored with a Content-Encoding (gzip) decompressed: its size says nothing about
+            // what the download writes, and LibreOffice would get the decompressed bytes. Refused (docs/security.md).
+            if (source.ContentEncoding is not null && !string.Equals(source.ContentEncoding, "identity", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DocumentRejectedException(FailureKind.InvalidDocument, "The object is stored with a Content-Encoding (for example gzip), which Cloud Storage serves decompressed; upload the document without one.");
+            }
+
             phase = PipelinePhase.OutputCheck;
             var existing = await store.GetInfoAsync(plan.OutputBucket, plan.OutputName, cancellationToken).ConfigureAwait(false);
             if (EventTriage.IsDoneFor(existing, plan, generation))
@@ -106,7 +113,9 @@ internal sealed class ConversionExecution(
                     var file = new FileStream(inputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
                     await using (file.ConfigureAwait(false))
                     {
-                        await store.DownloadAsync(plan.Bucket, plan.ObjectName, generation, file, cancellationToken).ConfigureAwait(false);
+                        // Counted as written, whatever the metadata said: the download stops at MaxDocumentBytes.
+                        var capped = new ByteLimitStream(file, options.MaxDocumentBytes);
+                        await store.DownloadAsync(plan.Bucket, plan.ObjectName, generation, capped, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (StorageException ex) when (ex.Kind == FailureKind.StorageNotFound)

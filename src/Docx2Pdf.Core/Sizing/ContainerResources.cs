@@ -32,7 +32,8 @@ internal sealed record ContainerResources(double Cpus, string CpuSource, long Me
 
         string cpuFrom;
         double cpu;
-        if (cpuLimit is { } quota && quota < cpus)
+        // .NET's processor count already rounds a quota up; a quota at or below it is the figure and its source.
+        if (cpuLimit is { } quota && quota <= cpus)
         {
             cpu = quota;
             cpuFrom = cpuSource!;

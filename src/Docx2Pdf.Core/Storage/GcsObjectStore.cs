@@ -275,8 +275,9 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         {
             throw;
         }
-        catch (Exception ex) when (ex is not StorageException)
+        catch (Exception ex) when (ex is not Docx2PdfException)
         {
+            // A Docx2PdfException thrown by the destination (the pipeline's byte cap) passes through as it is.
             throw Map(ex, operation, bucket, objectName);
         }
         finally
@@ -352,6 +353,7 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         Generation = obj.Generation ?? 0,
         Size = (long)(obj.Size ?? 0),
         ContentType = obj.ContentType,
+        ContentEncoding = string.IsNullOrEmpty(obj.ContentEncoding) ? null : obj.ContentEncoding,
         Metadata = obj.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(obj.Metadata, StringComparer.Ordinal),
         Updated = obj.UpdatedDateTimeOffset,
     };

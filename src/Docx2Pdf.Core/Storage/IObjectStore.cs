@@ -59,6 +59,12 @@ public sealed record ObjectInfo
     /// <summary>The content type, if one was set.</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>
+    /// The stored <c>Content-Encoding</c> (for example <c>gzip</c>), if one was set. Cloud Storage serves such an object
+    /// decompressed, so its <see cref="Size"/> is not the size a download writes; the pipeline refuses it.
+    /// </summary>
+    public string? ContentEncoding { get; init; }
+
     /// <summary>Custom metadata (case-sensitive keys).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 

@@ -79,9 +79,8 @@ public sealed class ContainerResourcesTests : IDisposable
 
         var resources = ContainerResources.Read(_root, processorCount: 2);
 
-        // A quota equal to the processor count is no tighter than it.
         resources.Cpus.Should().Be(2);
-        resources.CpuSource.Should().Be("processor count");
+        resources.CpuSource.Should().Be("cgroup v1 /sys/fs/cgroup/cpu,cpuacct/job/cpu.cfs_quota_us");
         resources.MemoryBytes.Should().Be(4096 * MiB);
         resources.MemorySource.Should().Be("cgroup v1 /sys/fs/cgroup/memory/process_api/abc/memory.limit_in_bytes");
     }
@@ -130,6 +129,20 @@ public sealed class ContainerResourcesTests : IDisposable
 
         ContainerResources.Read(_root, processorCount: 2).Should().Be(
             new ContainerResources(2, "processor count", 1024 * MiB, "/proc/meminfo MemTotal"));
+    }
+
+    [Fact]
+    public void Read_QuotaAboveProcessorCount_ProcessorCountWins()
+    {
+        Write("proc/self/cgroup", "0::/\n");
+        Write("proc/self/mountinfo", "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+        Write("proc/meminfo", MemInfo24GiB);
+        Write("sys/fs/cgroup/cpu.max", "400000 100000\n");
+
+        var resources = ContainerResources.Read(_root, processorCount: 2);
+
+        resources.Cpus.Should().Be(2);
+        resources.CpuSource.Should().Be("processor count");
     }
 
     [Fact]

@@ -117,6 +117,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_ConfiguredInSection_ConfigurationWinsOverTheContainer()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -138,6 +139,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_NothingConfigured_FiguresComeFromThisContainer()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -157,6 +159,7 @@ public sealed class ContainerSizingTests
     }
 
     [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
     public void AddDocx2Pdf_SetInCode_CodeWinsOverTheContainer()
     {
         var services = new ServiceCollection().AddLogging();

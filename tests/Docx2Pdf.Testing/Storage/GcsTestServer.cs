@@ -96,13 +96,23 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
     public int OutageFailures => Volatile.Read(ref _outageFailures);
 
     /// <summary>Stores an object directly (no HTTP), as an upload with no precondition would; returns its generation.</summary>
-    public long PutObject(string bucket, string name, byte[] data, string? contentType = null, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="bucket">The bucket.</param>
+    /// <param name="name">The object name.</param>
+    /// <param name="data">The stored bytes (compressed ones when <paramref name="contentEncoding"/> is <c>gzip</c>).</param>
+    /// <param name="contentType">The content type.</param>
+    /// <param name="metadata">Custom metadata.</param>
+    /// <param name="contentEncoding">
+    /// The stored Content-Encoding. With <c>gzip</c> the object is served as Cloud Storage does: as stored to a request that
+    /// accepts gzip (with <c>Content-Encoding: gzip</c>), decompressed to any other (decompressive transcoding).
+    /// </param>
+    /// <param name="reportedSize">The size the object resource states, when it should lie about the stored bytes.</param>
+    public long PutObject(string bucket, string name, byte[] data, string? contentType = null, IReadOnlyDictionary<string, string>? metadata = null, string? contentEncoding = null, long? reportedSize = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         StoredObject written;
         lock (_writeLock)
         {
-            written = new StoredObject(data, NextGeneration(), contentType, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal), DateTimeOffset.UtcNow);
+            written = new StoredObject(data, NextGeneration(), contentType, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal), DateTimeOffset.UtcNow, contentEncoding, reportedSize);
             _objects[(bucket, name)] = written;
         }
 
@@ -274,8 +284,26 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
         if (query.TryGetValue("alt", out var alt) && alt == "media")
         {
             context.Response.ContentType = obj.ContentType ?? "application/octet-stream";
-            context.Response.ContentLength = obj.Data.Length;
             context.Response.Headers["x-goog-generation"] = obj.Generation.ToString(CultureInfo.InvariantCulture);
+            if (string.Equals(obj.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers["x-goog-stored-content-encoding"] = "gzip";
+                if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers.ContentEncoding = "gzip";
+                    context.Response.ContentLength = obj.Data.Length;
+                    await context.Response.Body.WriteAsync(obj.Data).ConfigureAwait(false);
+                }
+                else
+                {
+                    await using var gunzip = new GZipStream(new MemoryStream(obj.Data), CompressionMode.Decompress);
+                    await gunzip.CopyToAsync(context.Response.Body).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            context.Response.ContentLength = obj.Data.Length;
             await context.Response.Body.WriteAsync(obj.Data).ConfigureAwait(false);
             return;
         }
@@ -517,12 +545,17 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
             ["generation"] = generation,
             ["metageneration"] = "1",
             ["contentType"] = obj.ContentType,
-            ["size"] = obj.Data.Length.ToString(CultureInfo.InvariantCulture),
+            ["size"] = (obj.ReportedSize ?? obj.Data.Length).ToString(CultureInfo.InvariantCulture),
             ["md5Hash"] = Convert.ToBase64String(MD5.HashData(obj.Data)),
             ["storageClass"] = "STANDARD",
             ["timeCreated"] = obj.Updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["updated"] = obj.Updated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         };
+        if (obj.ContentEncoding is not null)
+        {
+            resource["contentEncoding"] = obj.ContentEncoding;
+        }
+
         if (obj.Metadata.Count > 0)
         {
             resource["metadata"] = metadata;
@@ -570,7 +603,7 @@ public sealed class GcsTestServer : IAsyncLifetime, IAsyncDisposable
 
     private sealed record Fault(int Remaining, int StatusCode, Func<string, bool> Matches);
 
-    private sealed record StoredObject(byte[] Data, long Generation, string? ContentType, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Updated);
+    private sealed record StoredObject(byte[] Data, long Generation, string? ContentType, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset Updated, string? ContentEncoding = null, long? ReportedSize = null);
 
     private sealed class UploadSession(string bucket, JsonObject metadata, IReadOnlyDictionary<string, string> query)
     {
