@@ -37,6 +37,14 @@ public sealed class Docx2PdfOptions
     public string FailurePrefix { get; set; } = "docx2pdf-failures/";
 
     /// <summary>
+    /// The buckets whose objects may be converted. An event for any other bucket is acknowledged, logged and counted
+    /// (<see cref="Pipeline.IgnoreReason.BucketNotAllowed"/>), and nothing is read from that bucket: a forged or misrouted
+    /// event cannot make the service read, convert or overwrite anything of another bucket. Empty means every bucket, and
+    /// outside the Development environment the host warns at start. The default value is empty.
+    /// </summary>
+    public IList<string> InputBuckets { get; set; } = [];
+
+    /// <summary>
     /// The object name extensions that are converted, compared case-insensitively (<c>.docx</c> matches <c>Report.DOCX</c>).
     /// Allowed: <c>.docx</c>, <c>.doc</c>, <c>.odt</c>, <c>.rtf</c>; the converter must have the same formats enabled.
     /// The default value is <c>[".docx"]</c>.

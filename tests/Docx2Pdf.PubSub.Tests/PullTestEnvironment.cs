@@ -82,7 +82,8 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         Action<PubSubPullOptions>? configure = null,
         int poolSize = 1,
         bool holdConversions = false,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(20));
@@ -133,6 +134,7 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         // Every pull answer and acknowledge call on the wire: the acknowledgement is observed, not inferred from log lines.
         builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(Wire.CreateHandler));
 
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         _hosts.Add(host);
         await host.StartAsync();

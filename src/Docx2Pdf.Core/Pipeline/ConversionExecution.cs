@@ -17,7 +17,8 @@ internal sealed class ConversionExecution(
     IDocumentConverter converter,
     FailureRecordWriter failures,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    ConversionAdmission? admission = null)
 {
     private const string PdfContentType = "application/pdf";
 
@@ -87,6 +88,14 @@ internal sealed class ConversionExecution(
     private async Task<ConversionOutcome> ConvertAsync(
         StorageEvent e, WorkPlan plan, long generation, long ifGenerationMatch, Docx2PdfOptions options, Action<PipelinePhase> setPhase, CancellationToken cancellationToken)
     {
+        // Admitted before the first byte is downloaded, or turned away at once: a burst costs no disk or memory.
+        // Busy is back-pressure, not a failure of the document: it never counts toward the retry ceilings.
+        var place = admission?.TryEnter();
+        if (admission is not null && place is null)
+        {
+            return ConversionOutcome.Failed(FailureKind.ConverterBusy, admission.BusyDetail);
+        }
+
         var workFolder = CreateWorkFolder(options.WorkFolder);
         try
         {
@@ -127,6 +136,8 @@ internal sealed class ConversionExecution(
                 activity?.SetTag("docx2pdf.format", plan.Format.ToString());
                 result = await converter.ConvertAsync(inputPath, outputPath, new PdfConversionOptions { Format = plan.Format }, cancellationToken).ConfigureAwait(false);
             }
+
+            place?.Dispose();
 
             var converted = time.GetTimestamp();
             setPhase(PipelinePhase.Upload);
@@ -175,6 +186,7 @@ internal sealed class ConversionExecution(
         }
         finally
         {
+            place?.Dispose();
             RemoveWorkFolder(workFolder);
         }
     }

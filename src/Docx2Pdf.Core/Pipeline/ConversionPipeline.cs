@@ -3,6 +3,7 @@ using Docx2Pdf.Conversion;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,9 @@ internal sealed class ConversionPipeline : IConversionPipeline
         IOptionsMonitor<Docx2PdfOptions> options,
         TimeProvider timeProvider,
         PipelineMetrics metrics,
-        ILogger<ConversionPipeline> logger)
+        ILogger<ConversionPipeline> logger,
+        ConversionAdmission? admission = null,
+        IHostEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(converter);
@@ -42,7 +45,13 @@ internal sealed class ConversionPipeline : IConversionPipeline
         _metrics = metrics;
         _logger = logger;
         _failures = new FailureRecordWriter(store, timeProvider, logger);
-        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger);
+        // Resolved when the push endpoint is mapped or the pull subscriber is built: at start.
+        if (options.CurrentValue.InputBuckets.Count == 0 && environment?.IsDevelopment() != true)
+        {
+            Log.AnyInputBucket(logger);
+        }
+
+        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger, admission);
     }
 
     /// <inheritdoc />
