@@ -69,6 +69,6 @@ public sealed partial class TestLayerTests
     [GeneratedRegex(@"(?<attributes>^[ \t]*\[(Fact|Theory)[^\n]*\n([ \t]*\[.*\][^\n]*\n)*)", RegexOptions.Multiline)]
     private static partial Regex TestMethod();
 
-    [GeneratedRegex(@"new LibreOfficeConverter\(|LibreOfficeFixture|LibreOfficeCollection|TestServer\.StartAsync|PubSubEmulator\.StartAsync|PullTestEnvironment\.StartAsync|GcsTestServer\.StartAsync|IClassFixture<GcsTestServer>|FirebaseStorageEmulator|OidcTokens\.StartAsync|UseKestrel\(")]
+    [GeneratedRegex(@"new LibreOfficeConverter\(|LibreOfficeConverter\b[^;\n]*\bnew\(|\.WarmUpAsync\(|LibreOfficeFixture|LibreOfficeCollection|TestServer\.StartAsync|PubSubEmulator\.StartAsync|PullTestEnvironment\.StartAsync|GcsTestServer\.StartAsync|IClassFixture<GcsTestServer>|FirebaseStorageEmulator|OidcTokens\.StartAsync|UseKestrel\(")]
     private static partial Regex StartsRealComponent();
 }
