@@ -77,7 +77,8 @@ await using (var emulator = await PubSubEmulator.StartAsync())
 
 // Scenarios that fail because a behaviour an open issue asks for has not landed yet are listed, with the issue item, in
 // eng/fire-known-failures.txt. They still run, still show FAIL in the report and on the console, and are named again at the
-// end; they only do not fail the run. A listed scenario that passes fails the run, so the list cannot go stale.
+// end; they only do not fail the run. A listed scenario that passes is named loudly (NOW PASSING) so its line is removed;
+// it does not fail the run, since some listed criteria (RSS back to baseline) depend on the machine's load.
 var known = Arg("--known-failures") is { } knownFile && File.Exists(knownFile)
     ? File.ReadAllLines(knownFile)
         .Select(l => l.Trim())
@@ -98,7 +99,7 @@ foreach (var r in stale)
     Console.WriteLine($"NOW PASSING {r.Id}: remove it from the known failures ({known[r.Id]})");
 }
 
-var ok = unexpectedFailures.Count == 0 && stale.Count == 0;
+var ok = unexpectedFailures.Count == 0;
 await File.WriteAllTextAsync(report, Report.Render(results, profile, command, watch.Elapsed));
 if (Arg("--readme") is { } readme)
 {
@@ -115,7 +116,7 @@ Console.WriteLine($"{results.Count(r => r.Passed)} of {results.Count} scenarios 
 // The plain closing line eng/test.sh adds to the dotnet test counts: a known failure is a failure, shown as one.
 if (Arg("--summary") is { } summary)
 {
-    await File.WriteAllTextAsync(summary, string.Create(CultureInfo.InvariantCulture, $"{results.Count(r => r.Passed)} {unexpectedFailures.Count + stale.Count} {knownFailed.Count}\n"));
+    await File.WriteAllTextAsync(summary, string.Create(CultureInfo.InvariantCulture, $"{results.Count(r => r.Passed)} {unexpectedFailures.Count} {knownFailed.Count}\n"));
 }
 if (results.All(r => r.Passed) && !args.Contains("--keep"))
 {
