@@ -50,7 +50,8 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
         {
             [OutputMetadata.MarkerKey] = OutputMetadata.FailureRecordMarker,
             [OutputMetadata.SourceBucketKey] = e.Bucket,
-            [OutputMetadata.SourceObjectKey] = e.ObjectName,
+            // A name Cloud Storage forbids (CR, LF, invalid UTF-16) goes percent-encoded into the metadata; the JSON keeps it exact.
+            [OutputMetadata.SourceObjectKey] = OutputNaming.CheckObjectName(e.ObjectName) is null ? e.ObjectName : Uri.EscapeDataString(e.ObjectName),
             [OutputMetadata.SourceGenerationKey] = generation.ToString(CultureInfo.InvariantCulture),
         };
         try
