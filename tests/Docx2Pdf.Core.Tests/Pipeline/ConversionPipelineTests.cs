@@ -388,6 +388,43 @@ public sealed class ConversionPipelineTests
     }
 
     [Fact]
+    public async Task ProcessAsync_RedeliveryOfRecordedGeneration_IsDuplicateWithoutRewrite()
+    {
+        using var h = PipelineHarness.Create(_converter);
+        var empty = await h.PutAsync(In, "again.docx", new MemoryStream());
+
+        var first = await h.Pipeline.ProcessAsync(h.Notification(empty, messageId: "first"));
+        var recordBefore = await h.InfoAsync(Out, h.Options.FailurePrefix + "again.docx.json");
+        var second = await h.Pipeline.ProcessAsync(h.Notification(empty, messageId: "second"));
+
+        first.Status.Should().Be(ConversionStatus.FailedPermanently, first.Detail);
+        second.Status.Should().Be(ConversionStatus.Duplicate, second.Detail);
+        second.ShouldAcknowledge.Should().BeTrue();
+        second.OutputObject.Should().Be(h.Options.FailurePrefix + "again.docx.json");
+        h.Store.TotalUploads.Should().Be(1, "the redelivery does not rewrite the record");
+        (await h.InfoAsync(Out, h.Options.FailurePrefix + "again.docx.json"))!.Generation.Should().Be(recordBefore!.Generation);
+        (await h.ReadFailureRecordAsync("again.docx"))!.MessageId.Should().Be("first");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_FailureOfNewerGeneration_ReplacesTheOlderRecord()
+    {
+        using var h = PipelineHarness.Create(_converter, o => o.MaxDocumentBytes = 1000);
+        var empty = await h.PutAsync(In, "grows.docx", new MemoryStream());
+        await h.Pipeline.ProcessAsync(h.Notification(empty));
+        var large = await h.PutCorpusAsync(In, "grows.docx", GoodDocument);
+
+        var outcome = await h.Pipeline.ProcessAsync(h.Notification(large));
+
+        large.Generation.Should().BeGreaterThan(empty.Generation);
+        outcome.Status.Should().Be(ConversionStatus.FailedPermanently, outcome.Detail);
+        var record = await h.ReadFailureRecordAsync("grows.docx");
+        record!.SourceGeneration.Should().Be(large.Generation);
+        record.FailureKind.Should().Be("document_too_large");
+        h.Store.TotalUploads.Should().Be(2);
+    }
+
+    [Fact]
     public async Task ProcessAsync_OtherExtension_IsIgnoredWithoutRecord()
     {
         using var h = PipelineHarness.Create(_converter);
