@@ -80,7 +80,9 @@ public sealed class Docx2PdfOptions
 
     /// <summary>
     /// The folder for the temporary copies of documents and PDFs while they are converted; each conversion works in a private
-    /// subfolder that is always removed. On Cloud Run this is memory. The default value is <c>docx2pdf-work</c> under
+    /// subfolder that is always removed (folders left by a killed process are removed at the next start). It must belong to
+    /// this process's user and not be writable by others; it is read once, at start. On Cloud Run this is memory. The default
+    /// value is <c>docx2pdf-work</c> under
     /// <see cref="Path.GetTempPath"/>.
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:WorkFolder must not be empty.")]

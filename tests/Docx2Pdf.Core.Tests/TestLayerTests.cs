@@ -37,7 +37,12 @@ public sealed partial class TestLayerTests
                     continue;
                 }
 
-                if (tests.Any(t => !t.Groups["attributes"].Value.Contains(IntegrationTrait, StringComparison.Ordinal)))
+                // A fixture in the class header concerns every test; otherwise each test that starts something is marked.
+                var header = body[..tests[0].Index];
+                var unmarkedTests = tests.Where((t, k) =>
+                    !t.Groups["attributes"].Value.Contains(IntegrationTrait, StringComparison.Ordinal) &&
+                    (StartsRealComponent().IsMatch(header) || StartsRealComponent().IsMatch(body[t.Index..(k + 1 < tests.Count ? tests[k + 1].Index : body.Length)])));
+                if (unmarkedTests.Any())
                 {
                     unmarked.Add($"{Path.GetRelativePath(RepositoryRoot.Path, file)}: {classes[i].Groups["name"].Value}");
                 }

@@ -18,6 +18,7 @@ internal sealed class ConversionExecution(
     FailureRecordWriter failures,
     TimeProvider time,
     ILogger logger,
+    ConverterWorkspace workspace,
     ConversionAdmission? admission = null)
 {
     private const string PdfContentType = "application/pdf";
@@ -98,7 +99,8 @@ internal sealed class ConversionExecution(
             return ConversionOutcome.Failed(FailureKind.ConverterBusy, admission.BusyDetail);
         }
 
-        var workFolder = CreateWorkFolder(options.WorkFolder);
+        // Under this process's root ({WorkFolder}/{pid}-{random}): a SIGKILLed host's copies are swept at the next start.
+        var workFolder = workspace.CreateJobFolder();
         try
         {
             // File names inside the private folder never derive from the object name.
@@ -112,7 +114,7 @@ internal sealed class ConversionExecution(
                 activity?.SetTag("docx2pdf.generation", generation);
                 try
                 {
-                    var file = new FileStream(inputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+                    var file = ConverterWorkspace.CreatePrivateFile(inputPath);
                     await using (file.ConfigureAwait(false))
                     {
                         // Counted as written, whatever the metadata said: the download stops at MaxDocumentBytes.
@@ -191,23 +193,6 @@ internal sealed class ConversionExecution(
             place?.Dispose();
             RemoveWorkFolder(workFolder);
         }
-    }
-
-    private static string CreateWorkFolder(string root)
-    {
-        Directory.CreateDirectory(root);
-        var path = Path.Combine(root, Guid.NewGuid().ToString("N"));
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            // Private to this process's user: documents may be confidential.
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return path;
     }
 
     private void RemoveWorkFolder(string path)

@@ -14,8 +14,10 @@ namespace Docx2Pdf.Pipeline;
 /// (pure decisions), <see cref="SingleFlight"/> (one conversion per event in this process), <see cref="ConversionExecution"/>
 /// (download, convert, upload), <see cref="FailurePolicy"/> and <see cref="FailureRecordWriter"/> (retry or record).
 /// </summary>
-internal sealed class ConversionPipeline : IConversionPipeline
+internal sealed class ConversionPipeline : IConversionPipeline, IDisposable
 {
+    internal const string WorkFolderSetting = "Docx2Pdf:WorkFolder";
+
     private readonly IOptionsMonitor<Docx2PdfOptions> _options;
     private readonly TimeProvider _time;
     private readonly PipelineMetrics _metrics;
@@ -23,6 +25,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
     private readonly SingleFlight _inFlight = new();
     private readonly ConversionExecution _execution;
     private readonly FailureRecordWriter _failures;
+    private readonly ConverterWorkspace _workspace;
 
     public ConversionPipeline(
         IObjectStore store,
@@ -51,8 +54,18 @@ internal sealed class ConversionPipeline : IConversionPipeline
             Log.AnyInputBucket(logger);
         }
 
-        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger, admission);
+        // The same private-folder rules as the converter's: checked, 0700, and folders of dead processes swept at start.
+        // WorkFolder is read here, once: a later change needs a restart.
+        _workspace = new ConverterWorkspace(options.CurrentValue.WorkFolder, WorkFolderSetting);
+        _workspace.CreateRoot();
+        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger, _workspace, admission);
     }
+
+    /// <summary>This pipeline's own folder under <see cref="Docx2PdfOptions.WorkFolder"/>.</summary>
+    internal string WorkRoot => _workspace.Root;
+
+    /// <summary>Removes this pipeline's folder (the container disposes the pipeline after the host has drained its work).</summary>
+    public void Dispose() => _workspace.DeleteRoot();
 
     /// <inheritdoc />
     public async Task<ConversionOutcome> ProcessAsync(StorageEvent storageEvent, CancellationToken cancellationToken = default)
