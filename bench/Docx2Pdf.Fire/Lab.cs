@@ -126,6 +126,14 @@ internal sealed class Lab : IAsyncDisposable
     {
         Register(doc.PdfName);
         Register(doc.RecordName);
+        if (doc.Name.IndexOfAny(['\r', '\n']) >= 0)
+        {
+            // Cloud Storage (and both local stores) refuse CR/LF in object names: such a name only arrives as a forged event,
+            // so only the event is pushed; the pipeline must still end it with a failure record.
+            doc.Generation = 1;
+            return;
+        }
+
         if (Gcs is not null)
         {
             doc.Generation = Gcs.PutObject(doc.Bucket, doc.Name, doc.Content, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
@@ -145,7 +153,7 @@ internal sealed class Lab : IAsyncDisposable
         string? kind = null, message = null;
         if (Gcs is not null)
         {
-            if (Gcs.GetObject(OutputBucket, doc.PdfName) is { } pdf)
+            if (doc.PdfName.IndexOfAny(['\r', '\n']) < 0 && Gcs.GetObject(OutputBucket, doc.PdfName) is { } pdf)
             {
                 hasPdf = true;
                 pdfGeneration = SourceGeneration(pdf.Metadata);
@@ -158,7 +166,7 @@ internal sealed class Lab : IAsyncDisposable
         }
         else
         {
-            if (await Store.GetInfoAsync(OutputBucket, doc.PdfName) is { } pdf)
+            if (doc.PdfName.IndexOfAny(['\r', '\n']) < 0 && await Store.GetInfoAsync(OutputBucket, doc.PdfName) is { } pdf)
             {
                 hasPdf = true;
                 pdfGeneration = SourceGeneration(pdf.Metadata);

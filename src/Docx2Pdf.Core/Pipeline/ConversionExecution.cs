@@ -44,7 +44,9 @@ internal sealed class ConversionExecution(
             // Events with payloadFormat NONE carry no size or metadata: check them on the live object.
             if (EventTriage.CheckSource(source, options) is { } sourceOutcome)
             {
-                return sourceOutcome;
+                return sourceOutcome.FailureKind is { } sourceKind
+                    ? await failures.FailAsync(e, generation, sourceKind, sourceOutcome.Detail ?? string.Empty, options, cancellationToken).ConfigureAwait(false)
+                    : sourceOutcome;
             }
 
             // Cloud Storage serves an object stored with a Content-Encoding (gzip) decompressed: its size says nothing about

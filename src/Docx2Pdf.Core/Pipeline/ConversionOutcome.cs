@@ -43,10 +43,16 @@ public enum IgnoreReason
     /// <summary>The object is an output or a failure record of this library (loop guard).</summary>
     OwnOutput,
 
-    /// <summary>The object is empty.</summary>
+    /// <summary>
+    /// The object is empty. No longer produced: an empty document now ends as a recorded <see cref="FailureKind.InvalidDocument"/>
+    /// (kept so the public surface and metric labels stay stable).
+    /// </summary>
     EmptyObject,
 
-    /// <summary>The object exceeds the size limit.</summary>
+    /// <summary>
+    /// The object exceeds the size limit. No longer produced: it now ends as a recorded <see cref="FailureKind.DocumentTooLarge"/>
+    /// (kept so the public surface and metric labels stay stable).
+    /// </summary>
     TooLarge,
 
     /// <summary>A newer generation of the object exists; the event is stale.</summary>

@@ -87,8 +87,10 @@ internal sealed class ConversionPipeline : IConversionPipeline, IDisposable
         ConversionOutcome outcome;
         try
         {
-            outcome = EventTriage.Triage(storageEvent, options, out var plan)
-                ?? await _inFlight.RunAsync(
+            var triaged = EventTriage.Triage(storageEvent, options, out var plan);
+            outcome = triaged is { FailureKind: { } triageKind }
+                ? await _failures.FailAsync(storageEvent, storageEvent.Generation ?? 0, triageKind, triaged.Detail ?? string.Empty, options, cancellationToken).ConfigureAwait(false)
+                : triaged ?? await _inFlight.RunAsync(
                     plan!.Bucket,
                     plan.ObjectName,
                     storageEvent.Generation,

@@ -11,7 +11,12 @@ namespace Docx2Pdf.Pipeline;
 /// </summary>
 internal static class EventTriage
 {
-    /// <summary>Decides what an event asks for. Returns the outcome when it asks for no work, else <see langword="null"/> and the plan.</summary>
+    /// <summary>
+    /// Decides what an event asks for. Returns the outcome when it asks for no conversion, else <see langword="null"/> and the
+    /// plan. A user's document that can never convert (empty, too large, a name no PDF or download can use) ends as a
+    /// permanent <see cref="ConversionStatus.FailedPermanently"/> outcome, which the pipeline records; what is not a user's
+    /// document (another event type, the library's own output, another extension) is <see cref="ConversionStatus.Ignored"/>.
+    /// </summary>
     public static ConversionOutcome? Triage(StorageEvent e, Docx2PdfOptions options, out WorkPlan? plan)
     {
         plan = null;
@@ -53,7 +58,7 @@ internal static class EventTriage
 
         if (OutputNaming.CheckObjectName(e.ObjectName) is { } badSource)
         {
-            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, $"The object name cannot be used: {badSource}.");
+            return ConversionOutcome.Failed(FailureKind.InvalidDocument, $"The object name cannot be used: {badSource}.");
         }
 
         var outputName = options.OutputNameSelector is { } selector
@@ -66,7 +71,7 @@ internal static class EventTriage
 
         if (OutputNaming.CheckObjectName(outputName) is { } badOutput)
         {
-            return ConversionOutcome.Ignored(IgnoreReason.UnsafeName, $"No valid output name: {badOutput}.");
+            return ConversionOutcome.Failed(FailureKind.InvalidDocument, $"No valid output name: {badOutput}.");
         }
 
         if (string.Equals(e.Bucket, outputBucket, StringComparison.Ordinal) && string.Equals(e.ObjectName, outputName, StringComparison.Ordinal))
@@ -80,7 +85,7 @@ internal static class EventTriage
 
     /// <summary>
     /// The checks on the live source object (the event may not have carried its metadata or size): written by this library,
-    /// empty, too large. Returns the outcome when the object asks for no work.
+    /// empty, too large. Returns the outcome when the object asks for no work (permanent failures are to be recorded).
     /// </summary>
     public static ConversionOutcome? CheckSource(ObjectInfo source, Docx2PdfOptions options) =>
         IsOwnOutput(source.Metadata) ? OwnOutput : CheckSize(source.Size, options);
@@ -112,8 +117,8 @@ internal static class EventTriage
 
     private static ConversionOutcome? CheckSize(long? size, Docx2PdfOptions options) => size switch
     {
-        0 => ConversionOutcome.Ignored(IgnoreReason.EmptyObject, "The object is empty."),
-        { } bytes when bytes > options.MaxDocumentBytes => ConversionOutcome.Ignored(IgnoreReason.TooLarge, $"The object is {bytes} bytes, over Docx2Pdf:MaxDocumentBytes ({options.MaxDocumentBytes})."),
+        0 => ConversionOutcome.Failed(FailureKind.InvalidDocument, "The object is empty (0 bytes)."),
+        { } bytes when bytes > options.MaxDocumentBytes => ConversionOutcome.Failed(FailureKind.DocumentTooLarge, $"The object is {bytes} bytes, over Docx2Pdf:MaxDocumentBytes ({options.MaxDocumentBytes})."),
         _ => null,
     };
 }

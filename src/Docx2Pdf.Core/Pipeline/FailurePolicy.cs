@@ -1,5 +1,6 @@
 using System.Globalization;
 using Docx2Pdf.Notifications;
+using Docx2Pdf.Storage;
 
 namespace Docx2Pdf.Pipeline;
 
@@ -42,6 +43,19 @@ internal static class FailurePolicy
         var gaveUp = $"{detail} Gave up after delivery attempt {e.DeliveryAttempt?.ToString(CultureInfo.InvariantCulture) ?? "?"} (Docx2Pdf:MaxDeliveryAttempts {options.MaxDeliveryAttempts}, Docx2Pdf:MaxRetryAge {options.MaxRetryAge}).";
         return new(ConversionOutcome.GaveUp(kind, gaveUp), WriteRecord: true, GaveUp: true);
     }
+
+    /// <summary>
+    /// The existing failure record <paramref name="record"/> already records this source (<paramref name="sourceObject"/> as the
+    /// record's metadata spells it) at <paramref name="generation"/> or a newer one: writing again would only rewrite it.
+    /// </summary>
+    public static bool IsRecorded(ObjectInfo? record, string bucket, string sourceObject, long generation) =>
+        record is not null &&
+        record.Metadata.TryGetValue(OutputMetadata.MarkerKey, out var marker) && marker == OutputMetadata.FailureRecordMarker &&
+        record.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var b) && b == bucket &&
+        record.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var o) && o == sourceObject &&
+        record.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) &&
+        recorded >= generation;
 
     private static bool IsOutOfRetries(StorageEvent e, Docx2PdfOptions options, DateTimeOffset now)
     {

@@ -46,22 +46,46 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
             MessageId = e.MessageId,
             DeliveryAttempt = e.DeliveryAttempt,
         };
+        // A name Cloud Storage forbids (CR, LF, invalid UTF-16) goes percent-encoded into the metadata; the JSON keeps it exact.
+        var sourceObject = OutputNaming.CheckObjectName(e.ObjectName) is null ? e.ObjectName : Uri.EscapeDataString(e.ObjectName);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [OutputMetadata.MarkerKey] = OutputMetadata.FailureRecordMarker,
             [OutputMetadata.SourceBucketKey] = e.Bucket,
-            [OutputMetadata.SourceObjectKey] = e.ObjectName,
+            [OutputMetadata.SourceObjectKey] = sourceObject,
             [OutputMetadata.SourceGenerationKey] = generation.ToString(CultureInfo.InvariantCulture),
         };
         try
         {
+            // A redelivery of a generation already recorded (or a newer one) is a duplicate: the record is not rewritten, so
+            // its time and message id stay those of the first ending. Otherwise the write is conditional on what was read, so
+            // two workers recording at once write one record and neither fails.
+            var existing = await store.GetInfoAsync(outputBucket, recordName, cancellationToken).ConfigureAwait(false);
+            if (FailurePolicy.IsRecorded(existing, e.Bucket, sourceObject, generation))
+            {
+                return ConversionOutcome.Duplicate(outputBucket, recordName);
+            }
+
             using var content = new MemoryStream(record.ToUtf8Json(), writable: false);
-            await store.UploadAsync(
-                outputBucket,
-                recordName,
-                content,
-                new ObjectWriteOptions { ContentType = JsonContentType, Metadata = metadata },
-                cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.UploadAsync(
+                    outputBucket,
+                    recordName,
+                    content,
+                    new ObjectWriteOptions { ContentType = JsonContentType, Metadata = metadata, IfGenerationMatch = existing?.Generation ?? 0 },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageException ex) when (ex.Kind == FailureKind.StoragePreconditionFailed)
+            {
+                var now = await store.GetInfoAsync(outputBucket, recordName, cancellationToken).ConfigureAwait(false);
+                if (FailurePolicy.IsRecorded(now, e.Bucket, sourceObject, generation))
+                {
+                    return ConversionOutcome.Duplicate(outputBucket, recordName);
+                }
+
+                throw;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

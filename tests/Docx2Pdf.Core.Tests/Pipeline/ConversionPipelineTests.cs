@@ -340,17 +340,98 @@ public sealed class ConversionPipelineTests
     }
 
     [Fact]
-    public async Task ProcessAsync_EmptyTooLargeAndOtherExtension_AreIgnoredWithReason()
+    public async Task ProcessAsync_EmptyAndTooLarge_EndAsPermanentFailureRecords()
     {
+        // Issue 9 Build 12: every uploaded document ends as one PDF or one failure record; these were only logged before.
         using var h = PipelineHarness.Create(_converter, o => o.MaxDocumentBytes = 1000);
         var empty = await h.PutAsync(In, "empty.docx", new MemoryStream());
         var large = await h.PutCorpusAsync(In, "large.docx", GoodDocument);
+
+        var emptyOutcome = await h.Pipeline.ProcessAsync(h.Notification(empty));
+        var largeOutcome = await h.Pipeline.ProcessAsync(h.Notification(large));
+
+        emptyOutcome.Status.Should().Be(ConversionStatus.FailedPermanently, emptyOutcome.Detail);
+        emptyOutcome.FailureKind.Should().Be(FailureKind.InvalidDocument);
+        emptyOutcome.ShouldAcknowledge.Should().BeTrue();
+        largeOutcome.Status.Should().Be(ConversionStatus.FailedPermanently, largeOutcome.Detail);
+        largeOutcome.FailureKind.Should().Be(FailureKind.DocumentTooLarge);
+        var emptyRecord = await h.ReadFailureRecordAsync("empty.docx");
+        emptyRecord!.FailureKind.Should().Be("invalid_document");
+        emptyRecord.SourceGeneration.Should().Be(empty.Generation);
+        var largeRecord = await h.ReadFailureRecordAsync("large.docx");
+        largeRecord!.FailureKind.Should().Be("document_too_large");
+        largeRecord.SourceGeneration.Should().Be(large.Generation);
+        _converter.Started.Should().Be(0, "neither document reaches the converter");
+        h.Store.TotalUploads.Should().Be(2, "one failure record each, no PDF");
+        (await h.InfoAsync(Out, "empty.pdf")).Should().BeNull();
+        (await h.InfoAsync(Out, "large.pdf")).Should().BeNull();
+        h.AssertNoTempFiles();
+    }
+
+    [Fact]
+    public async Task ProcessAsync_EmptyAndTooLargeWithoutPayloadSize_AreRecordedFromTheLiveObject()
+    {
+        // payloadFormat NONE carries no size: the live object decides, after its generation was checked.
+        using var h = PipelineHarness.Create(_converter, o => o.MaxDocumentBytes = 1000);
+        var empty = await h.PutAsync(In, "bare-empty.docx", new MemoryStream());
+        var large = await h.PutCorpusAsync(In, "bare-large.docx", GoodDocument);
+
+        var emptyOutcome = await h.Pipeline.ProcessAsync(new StorageEvent { Bucket = In, ObjectName = empty.Name, Generation = empty.Generation, EventType = StorageEventType.Finalize });
+        var largeOutcome = await h.Pipeline.ProcessAsync(new StorageEvent { Bucket = In, ObjectName = large.Name, Generation = large.Generation, EventType = StorageEventType.Finalize });
+
+        emptyOutcome.FailureKind.Should().Be(FailureKind.InvalidDocument, emptyOutcome.Detail);
+        largeOutcome.FailureKind.Should().Be(FailureKind.DocumentTooLarge, largeOutcome.Detail);
+        (await h.ReadFailureRecordAsync("bare-empty.docx"))!.FailureKind.Should().Be("invalid_document");
+        (await h.ReadFailureRecordAsync("bare-large.docx"))!.FailureKind.Should().Be("document_too_large");
+        _converter.Started.Should().Be(0);
+        h.AssertNoTempFiles();
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RedeliveryOfRecordedGeneration_IsDuplicateWithoutRewrite()
+    {
+        using var h = PipelineHarness.Create(_converter);
+        var empty = await h.PutAsync(In, "again.docx", new MemoryStream());
+
+        var first = await h.Pipeline.ProcessAsync(h.Notification(empty, messageId: "first"));
+        var recordBefore = await h.InfoAsync(Out, h.Options.FailurePrefix + "again.docx.json");
+        var second = await h.Pipeline.ProcessAsync(h.Notification(empty, messageId: "second"));
+
+        first.Status.Should().Be(ConversionStatus.FailedPermanently, first.Detail);
+        second.Status.Should().Be(ConversionStatus.Duplicate, second.Detail);
+        second.ShouldAcknowledge.Should().BeTrue();
+        second.OutputObject.Should().Be(h.Options.FailurePrefix + "again.docx.json");
+        h.Store.TotalUploads.Should().Be(1, "the redelivery does not rewrite the record");
+        (await h.InfoAsync(Out, h.Options.FailurePrefix + "again.docx.json"))!.Generation.Should().Be(recordBefore!.Generation);
+        (await h.ReadFailureRecordAsync("again.docx"))!.MessageId.Should().Be("first");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_FailureOfNewerGeneration_ReplacesTheOlderRecord()
+    {
+        using var h = PipelineHarness.Create(_converter, o => o.MaxDocumentBytes = 1000);
+        var empty = await h.PutAsync(In, "grows.docx", new MemoryStream());
+        await h.Pipeline.ProcessAsync(h.Notification(empty));
+        var large = await h.PutCorpusAsync(In, "grows.docx", GoodDocument);
+
+        var outcome = await h.Pipeline.ProcessAsync(h.Notification(large));
+
+        large.Generation.Should().BeGreaterThan(empty.Generation);
+        outcome.Status.Should().Be(ConversionStatus.FailedPermanently, outcome.Detail);
+        var record = await h.ReadFailureRecordAsync("grows.docx");
+        record!.SourceGeneration.Should().Be(large.Generation);
+        record.FailureKind.Should().Be("document_too_large");
+        h.Store.TotalUploads.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OtherExtension_IsIgnoredWithoutRecord()
+    {
+        using var h = PipelineHarness.Create(_converter);
         var text = await h.PutAsync(In, "notes.txt", new MemoryStream("hello"u8.ToArray()));
 
-        (await h.Pipeline.ProcessAsync(h.Notification(empty))).IgnoreReason.Should().Be(IgnoreReason.EmptyObject);
-        (await h.Pipeline.ProcessAsync(h.Notification(large))).IgnoreReason.Should().Be(IgnoreReason.TooLarge);
         (await h.Pipeline.ProcessAsync(h.Notification(text))).IgnoreReason.Should().Be(IgnoreReason.ExtensionNotEnabled);
-        h.Store.TotalUploads.Should().Be(0);
+        h.Store.TotalUploads.Should().Be(0, "a file that is not a document is not the user's document to account for");
     }
 
     public static TheoryData<string, string> SafeHostileNames => new()
@@ -382,7 +463,7 @@ public sealed class ConversionPipelineTests
     }
 
     [Fact]
-    public async Task ProcessAsync_NameWhoseOutputWouldExceed1024Bytes_IsIgnoredAsUnsafe()
+    public async Task ProcessAsync_NameWhoseOutputWouldExceed1024Bytes_IsRecordedAsInvalid()
     {
         // 1,024 bytes is a valid source name; with the 4-byte prefix the PDF's name would be 1,023 + 4 bytes.
         using var h = PipelineHarness.Create(_converter, o => o.OutputPrefix = "pdf/");
@@ -391,26 +472,43 @@ public sealed class ConversionPipelineTests
 
         var outcome = await h.Pipeline.ProcessAsync(h.Notification(source));
 
-        outcome.Status.Should().Be(ConversionStatus.Ignored);
-        outcome.IgnoreReason.Should().Be(IgnoreReason.UnsafeName);
+        outcome.Status.Should().Be(ConversionStatus.FailedPermanently);
+        outcome.FailureKind.Should().Be(FailureKind.InvalidDocument);
         outcome.Detail.Should().Contain("1027");
-        h.Store.TotalUploads.Should().Be(0);
+        var recordName = OutputNaming.FailureRecordName(h.Options.FailurePrefix, name);
+        var record = FailureRecord.Parse(await h.ReadAsync((await h.InfoAsync(Out, recordName))!));
+        record!.SourceObject.Should().Be(name);
+        record.FailureKind.Should().Be("invalid_document");
+        _converter.Started.Should().Be(0);
+        h.Store.TotalUploads.Should().Be(1, "the failure record only");
         h.AssertNothingOutsideStore();
     }
 
     [Theory]
     [InlineData("line\nbreak.docx")]
     [InlineData("carriage\rreturn.docx")]
-    public async Task ProcessAsync_NameWithLineBreak_IsIgnoredAsUnsafe(string objectName)
+    public async Task ProcessAsync_NameWithLineBreak_IsRecordedUnderHashedName(string objectName)
     {
-        // Cloud Storage rejects CR and LF in object names: such an event cannot come from it, and its PDF could not be written there.
+        // Cloud Storage rejects CR and LF in object names, and so do the stores: the record's own name is derived from a
+        // hash of the name, the name itself is kept exactly (JSON-escaped) inside the record.
         using var h = PipelineHarness.Create(_converter);
-        var e = new StorageEvent { Bucket = In, ObjectName = objectName, Generation = 1, EventType = StorageEventType.Finalize, Size = 100 };
+        var e = new StorageEvent { Bucket = In, ObjectName = objectName, Generation = 7, EventType = StorageEventType.Finalize, Size = 100 };
 
         var outcome = await h.Pipeline.ProcessAsync(e);
 
-        outcome.IgnoreReason.Should().Be(IgnoreReason.UnsafeName);
-        h.Store.TotalUploads.Should().Be(0);
+        outcome.Status.Should().Be(ConversionStatus.FailedPermanently, outcome.Detail);
+        outcome.FailureKind.Should().Be(FailureKind.InvalidDocument);
+        var recordName = OutputNaming.FailureRecordName(h.Options.FailurePrefix, objectName);
+        recordName.Should().StartWith("docx2pdf-failures/sha256/").And.NotContainAny("\r", "\n");
+        var info = await h.InfoAsync(Out, recordName);
+        info.Should().NotBeNull();
+        info!.Metadata.Should().Contain(OutputMetadata.SourceObjectKey, Uri.EscapeDataString(objectName));
+        var record = FailureRecord.Parse(await h.ReadAsync(info));
+        record!.SourceObject.Should().Be(objectName);
+        record.SourceGeneration.Should().Be(7);
+        record.FailureKind.Should().Be("invalid_document");
+        _converter.Started.Should().Be(0);
+        h.Store.TotalUploads.Should().Be(1, "the failure record only");
         h.AssertNothingOutsideStore();
     }
 
