@@ -8,7 +8,7 @@ namespace Docx2Pdf.Notifications;
 /// event is an <see cref="InvalidMessageException"/> whose <see cref="InvalidMessageException.Field"/> names the offending
 /// field. Object names come through byte-exact; error messages may quote names but never document content.
 /// </summary>
-public static partial class StorageEventReader
+internal static partial class StorageEventReader
 {
     internal const string ExpectedNotification =
         "a Cloud Storage notification: attributes eventType (OBJECT_FINALIZE, OBJECT_METADATA_UPDATE, OBJECT_DELETE or OBJECT_ARCHIVE), bucketId, objectId, objectGeneration and payloadFormat (NONE, or JSON_API_V1 with data holding the object resource JSON)";
