@@ -24,6 +24,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 
 # The service listens on 127.0.0.1 only, so no push authentication (outside Development it must be chosen explicitly).
 Docx2Pdf__OutputBucket=pdfs \
+Docx2Pdf__InputBuckets__0=documents \
 Docx2Pdf__PubSub__Push__Authentication=None \
 Docx2Pdf__Storage__Provider=FileSystem \
 Docx2Pdf__Storage__LocalRoot="$data/store" \

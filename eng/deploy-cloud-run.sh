@@ -193,13 +193,19 @@ ENV_VARS=(
   "Docx2Pdf__OutputBucket=$OUTPUT_BUCKET"
   "Docx2Pdf__InputBuckets__0=$INPUT_BUCKET"
   "Docx2Pdf__Storage__Provider=CloudStorage"
-  "Docx2Pdf__PubSub__Push__Authentication=Platform"
-  "Docx2Pdf__PubSub__Push__AckDeadline=$(printf '%02d:%02d:%02d' $((ACK_DEADLINE_SECONDS / 3600)) $((ACK_DEADLINE_SECONDS % 3600 / 60)) $((ACK_DEADLINE_SECONDS % 60)))"
   "Docx2Pdf__LibreOffice__PoolSize=$DOCX2PDF_POOL_SIZE"
   "Docx2Pdf__LibreOffice__QueueLength=$DOCX2PDF_QUEUE_LENGTH"
   # Cloud Logging's trace field names the project; the service does not ask the metadata server for it.
   "GOOGLE_CLOUD_PROJECT=$PROJECT"
 )
+# The push endpoint's section: Docx2Pdf:PubSub:Push, formerly Docx2Pdf:PubSubPush. Both are set until every build in use
+# reads the new name; a key no options type reads is ignored.
+for PUSH_SECTION in Docx2Pdf__PubSub__Push Docx2Pdf__PubSubPush; do
+  ENV_VARS+=(
+    "${PUSH_SECTION}__Authentication=Platform"
+    "${PUSH_SECTION}__AckDeadline=$(printf '%02d:%02d:%02d' $((ACK_DEADLINE_SECONDS / 3600)) $((ACK_DEADLINE_SECONDS % 3600 / 60)) $((ACK_DEADLINE_SECONDS % 60)))"
+  )
+done
 ENV_LIST="$(IFS=,; echo "${ENV_VARS[*]}")"
 run gcloud run deploy "$SERVICE" --image "$IMAGE" --region "$REGION" "${P[@]}" \
   --service-account "$RUNTIME_SA" \

@@ -33,9 +33,25 @@ dotnet test Docx2Pdf.sln -c Release --logger "trx" --results-directory "$results
 rc=$?
 set -e
 
-# One plain closing line over all test assemblies.
-python3 - "$results" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
+# Proof under fire, quick profile: load, faults and hostile inputs against the sample host; its report goes to
+# artifacts/fire/reliability.md. The full profile (docs/reliability.md) is run by hand: bash eng/fire.sh.
+fire_summary=""
+if ! $fast; then
+  fire_summary="artifacts/fire/summary.txt"
+  mkdir -p artifacts/fire
+  rm -f "$fire_summary"
+  set +e
+  FIRE_SKIP_PREREQUISITES=1 FIRE_SUMMARY="$fire_summary" bash eng/fire.sh --quick
+  fire_rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then rc=$fire_rc; fi
+fi
+
+# One plain closing line over the test assemblies and the fire scenarios. A known fire failure (a scenario waiting on an
+# open issue item, listed with it in eng/fire-known-failures.txt) ran and failed as expected: it is named in the line
+# above and counted with the skipped, since it does not fail the run.
+python3 - "$results" "$fire_summary" <<'PY'
+import glob, os, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
 for f in glob.glob(sys.argv[1] + "/*.trx"):
@@ -44,16 +60,14 @@ for f in glob.glob(sys.argv[1] + "/*.trx"):
         continue
     passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     skipped += int(c.get("notExecuted", 0))
+if sys.argv[2]:
+    if os.path.exists(sys.argv[2]):
+        fp, ff, fk = (int(x) for x in open(sys.argv[2]).read().split())
+        print(f"fire: {fp} scenarios passed, {ff} failed, {fk} known failures waiting on open issues (eng/fire-known-failures.txt)")
+        passed += fp; failed += ff; skipped += fk
+    else:
+        print("fire: the suite ended without a summary")
+        failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
-
-# Proof under fire, quick profile (a few minutes): load, faults and hostile inputs against the sample host; its report
-# goes to artifacts/fire/reliability.md. The full profile (docs/reliability.md) is run by hand: bash eng/fire.sh.
-if ! $fast; then
-  set +e
-  FIRE_SKIP_PREREQUISITES=1 bash eng/fire.sh --quick
-  fire_rc=$?
-  set -e
-  if [ "$rc" -eq 0 ]; then rc=$fire_rc; fi
-fi
 exit $rc

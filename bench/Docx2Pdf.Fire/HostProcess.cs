@@ -26,6 +26,7 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
     private int _disposed;
+    private int _pid;
 
     private HostProcess(string name, int port, string tempDir, string logPath, IReadOnlyDictionary<string, string> settings, Process process, StreamWriter log)
     {
@@ -49,7 +50,7 @@ internal sealed class HostProcess : IAsyncDisposable
         {
             foreach (var host in Started)
             {
-                _ = NativeMethods.Kill(-host.Pid, NativeMethods.SigKill);
+                _ = NativeMethods.Kill(-host._pid, NativeMethods.SigKill);
             }
         }
     }
@@ -119,7 +120,7 @@ internal sealed class HostProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new HostProcess(name, p, tempDir, logPath, settings, process, log);
+        var host = new HostProcess(name, p, tempDir, logPath, settings, process, log) { _pid = process.Id };
         lab.Hosts.Add(host);
         lock (Started)
         {

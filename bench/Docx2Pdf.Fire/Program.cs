@@ -16,6 +16,17 @@ if (Arg("--notifications") is { } n)
     profile = profile with { LoadOneHost = count, LoadTwoHosts = count, LoadPull = count };
 }
 
+if (Arg("--burst") is { } b)
+{
+    var count = int.Parse(b, CultureInfo.InvariantCulture);
+    profile = profile with { Burst = count, BurstParallel = count };
+}
+
+if (Arg("--fault-load") is { } f)
+{
+    profile = profile with { FaultLoad = int.Parse(f, CultureInfo.InvariantCulture) };
+}
+
 HostProcess.HostDll = Path.GetFullPath(Arg("--host-dll") ?? throw new ArgumentException("--host-dll is required (eng/fire.sh passes it)."));
 var report = Path.GetFullPath(Arg("--report") ?? throw new ArgumentException("--report is required."));
 var only = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -64,7 +75,30 @@ await using (var emulator = await PubSubEmulator.StartAsync())
     }
 }
 
-var ok = results.All(r => r.Passed);
+// Scenarios that fail because a behaviour an open issue asks for has not landed yet are listed, with the issue item, in
+// eng/fire-known-failures.txt. They still run, still show FAIL in the report and on the console, and are named again at the
+// end; they only do not fail the run. A listed scenario that passes fails the run, so the list cannot go stale.
+var known = Arg("--known-failures") is { } knownFile && File.Exists(knownFile)
+    ? File.ReadAllLines(knownFile)
+        .Select(l => l.Trim())
+        .Where(l => l.Length > 0 && !l.StartsWith('#'))
+        .Select(l => l.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "(no reason given)", StringComparer.Ordinal)
+    : new Dictionary<string, string>(StringComparer.Ordinal);
+var knownFailed = results.Where(r => !r.Passed && known.ContainsKey(r.Id)).ToList();
+var unexpectedFailures = results.Where(r => !r.Passed && !known.ContainsKey(r.Id)).ToList();
+var stale = results.Where(r => r.Passed && known.ContainsKey(r.Id)).ToList();
+foreach (var r in knownFailed)
+{
+    Console.WriteLine($"KNOWN FAILURE {r.Id}: {known[r.Id]}");
+}
+
+foreach (var r in stale)
+{
+    Console.WriteLine($"NOW PASSING {r.Id}: remove it from the known failures ({known[r.Id]})");
+}
+
+var ok = unexpectedFailures.Count == 0 && stale.Count == 0;
 await File.WriteAllTextAsync(report, Report.Render(results, profile, command, watch.Elapsed));
 if (Arg("--readme") is { } readme)
 {
@@ -78,7 +112,12 @@ if (Arg("--readme") is { } readme)
     }
 }
 Console.WriteLine($"{results.Count(r => r.Passed)} of {results.Count} scenarios passed in {watch.Elapsed:hh\\:mm\\:ss}; report: {report}; logs: {runDir}");
-if (ok && !args.Contains("--keep"))
+// The plain closing line eng/test.sh adds to the dotnet test counts: a known failure is a failure, shown as one.
+if (Arg("--summary") is { } summary)
+{
+    await File.WriteAllTextAsync(summary, string.Create(CultureInfo.InvariantCulture, $"{results.Count(r => r.Passed)} {unexpectedFailures.Count + stale.Count} {knownFailed.Count}\n"));
+}
+if (results.All(r => r.Passed) && !args.Contains("--keep"))
 {
     Directory.Delete(runDir, recursive: true);
 }

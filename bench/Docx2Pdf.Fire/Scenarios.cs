@@ -68,7 +68,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         }
 
         var docs = Documents.Load(id, count);
-        var drain = await Runner.DeliverAndWaitAsync(lab, docs, d => emulator.PublishStorageNotificationAsync(topic, d.Bucket, d.Name, d.Generation, d.Content.Length), TimeSpan.FromSeconds(60 + (count * 3)), parallel: 8);
+        var drain = await Runner.DeliverAndWaitAsync(lab, docs, d => emulator.PublishStorageNotificationAsync(topic, d.Bucket, d.Name, d.Generation, d.Content.Length), TimeSpan.FromSeconds(300 + (count * 10)), parallel: 8);
         await proxy.WaitQuietAsync(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60));
         var tally = await Runner.EvaluateAsync(lab, docs, drain);
         problems.AddRange(tally.Problems);
@@ -122,7 +122,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
                     Interlocked.Increment(ref notAcked);
                 }
             },
-            TimeSpan.FromSeconds(120 + (count * 6)),
+            TimeSpan.FromSeconds(300 + (count * 10)),
             parallel: profile.BurstParallel,
             ackedMeansFinal: true);
         var tally = await Runner.EvaluateAsync(lab, docs, drain);
@@ -264,7 +264,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
                 lab,
                 docs,
                 d => emulator.PublishStorageNotificationAsync(topic, d.Bucket, d.Name, d.Generation, d.Content.Length),
-                TimeSpan.FromSeconds(180 + (count * 6)),
+                TimeSpan.FromSeconds(300 + (count * 10)),
                 parallel: 4,
                 onProgress: async ended =>
                 {
@@ -502,7 +502,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         var hog = new Doc(Lab.InputBucket, "hog/30000x30000.docx", Documents.MemoryHog(), Expect.Record, "image of 30000×30000 px");
         var docs = new List<Doc> { hog };
         docs.AddRange(Documents.Load(id, 4));
-        var drain = await Runner.DeliverAndWaitAsync(lab, docs, d => client.DeliverAsync(host.BaseUri, d, TimeSpan.FromMinutes(5)), TimeSpan.FromMinutes(6), parallel: 5, ackedMeansFinal: true);
+        var drain = await Runner.DeliverAndWaitAsync(lab, docs, d => client.DeliverAsync(host.BaseUri, d, TimeSpan.FromMinutes(3)), TimeSpan.FromMinutes(4), parallel: 5, ackedMeansFinal: true);
         var tally = await Runner.EvaluateAsync(lab, docs, drain);
         problems.AddRange(tally.Problems);
         problems.AddRange(Runner.StatusProblems(client.Statuses));

@@ -38,8 +38,17 @@ if (builder.Configuration["Docx2Pdf:PubSub:Pull:Subscription"] is { Length: > 0 
 
 var app = builder.Build();
 
+// Push authentication is an explicit choice (Docx2Pdf:PubSub:Push:Authentication): on Cloud Run deployed with
+// --no-allow-unauthenticated, Platform; outside Development the host does not start without one.
 app.MapPubSubConversion("/");
-app.MapDocx2PdfConversion("/convert");
+
+// The synchronous endpoint is opt-in (Sample:ConvertEndpoint=true): a service made reachable for push would otherwise
+// also expose LibreOffice to anyone who can reach it. With an authentication scheme of your own, add .RequireAuthorization().
+if (builder.Configuration.GetValue<bool>("Sample:ConvertEndpoint"))
+{
+    app.MapDocx2PdfConversion("/convert");
+}
+
 // Liveness never depends on load or storage, so Cloud Run does not restart a busy instance; readiness waits for a warm pool.
 app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
 app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

@@ -56,12 +56,14 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps a POST endpoint that converts the document in the request (raw body, or the first file part of a
     /// multipart/form-data body) and answers <c>application/pdf</c>. Failures: 400 no document, 413 too large, 415 not a
-    /// document type, 422 a document that cannot be converted, 429 converter busy, 503 transient. Settings:
-    /// <see cref="ConvertEndpointOptions"/>.
+    /// document type, 422 a document that cannot be converted, 429 converter busy (answered before the body is read when
+    /// every converter and wait place is taken), 503 transient. Settings: <see cref="ConvertEndpointOptions"/>.
+    /// The endpoint runs LibreOffice on whatever it is sent: map it only where it is needed and protect it with
+    /// <c>.RequireAuthorization()</c> on the returned builder.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <param name="pattern">The route pattern. The default value is <c>/convert</c>.</param>
-    /// <returns>The endpoint's convention builder.</returns>
+    /// <returns>The endpoint's convention builder, for <c>.RequireAuthorization()</c>.</returns>
     /// <exception cref="InvalidOperationException"><c>services.AddDocx2Pdf()</c> was not called.</exception>
     /// <exception cref="OptionsValidationException">A setting of <see cref="ConvertEndpointOptions"/> is invalid.</exception>
     public static IEndpointConventionBuilder MapDocx2PdfConversion(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = "/convert")
@@ -74,6 +76,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var options = Validated(services, new ConvertEndpointOptionsValidator(), ConvertEndpointOptions.SectionName);
         var handler = new ConvertHandler(
             services.GetRequiredService<IDocumentConverter>(),
+            services.GetService<ConversionAdmission>() ?? new ConversionAdmission(services.GetRequiredService<IOptions<LibreOfficeOptions>>()),
             options,
             Shutdown(services),
             services.GetService<TimeProvider>() ?? TimeProvider.System,

@@ -3,12 +3,15 @@ namespace Docx2Pdf;
 /// <summary>
 /// Base of every failure this library reports. Catch this type to handle all of them; read
 /// <see cref="Kind"/> to learn what happened and <see cref="IsTransient"/> to learn whether a retry can help.
-/// Messages never contain document content, credentials or server paths.
+/// Messages never contain document content, credentials or server paths, and control or bidirectional characters of
+/// the names they quote are escaped (<c>\uXXXX</c>).
 /// </summary>
 public abstract class Docx2PdfException : Exception
 {
+    // Messages name objects and buckets, which are user-controlled: escaped once here, so no message can forge a log
+    // line or a problem-details answer wherever it ends up.
     private protected Docx2PdfException(FailureKind kind, string message, Exception? innerException)
-        : base(message, innerException)
+        : base(LogText.Escape(message ?? string.Empty), innerException)
     {
         Kind = kind;
     }

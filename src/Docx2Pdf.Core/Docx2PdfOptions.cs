@@ -37,6 +37,14 @@ public sealed class Docx2PdfOptions
     public string FailurePrefix { get; set; } = "docx2pdf-failures/";
 
     /// <summary>
+    /// The buckets whose objects may be converted. An event for any other bucket is acknowledged, logged and counted
+    /// (<see cref="Pipeline.IgnoreReason.BucketNotAllowed"/>), and nothing is read from that bucket: a forged or misrouted
+    /// event cannot make the service read, convert or overwrite anything of another bucket. Empty means every bucket, and
+    /// outside the Development environment the host warns at start. The default value is empty.
+    /// </summary>
+    public IList<string> InputBuckets { get; set; } = [];
+
+    /// <summary>
     /// The object name extensions that are converted, compared case-insensitively (<c>.docx</c> matches <c>Report.DOCX</c>).
     /// Allowed: <c>.docx</c>, <c>.doc</c>, <c>.odt</c>, <c>.rtf</c>; the converter must have the same formats enabled.
     /// The default value is <c>[".docx"]</c>.
@@ -72,7 +80,9 @@ public sealed class Docx2PdfOptions
 
     /// <summary>
     /// The folder for the temporary copies of documents and PDFs while they are converted; each conversion works in a private
-    /// subfolder that is always removed. On Cloud Run this is memory. The default value is <c>docx2pdf-work</c> under
+    /// subfolder that is always removed (folders left by a killed process are removed at the next start). It must belong to
+    /// this process's user and not be writable by others; it is read once, at start. On Cloud Run this is memory. The default
+    /// value is <c>docx2pdf-work</c> under
     /// <see cref="Path.GetTempPath"/>.
     /// </summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:WorkFolder must not be empty.")]

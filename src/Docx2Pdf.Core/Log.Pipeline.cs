@@ -6,37 +6,40 @@ namespace Docx2Pdf;
 internal static partial class Log
 {
     [LoggerMessage(400, LogLevel.Information, "Ignored event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation}: {IgnoreReason} ({Detail}).")]
-    public static partial void EventIgnored(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string ignoreReason, string? detail);
+    public static partial void EventIgnored(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText ignoreReason, LogText detail);
 
     [LoggerMessage(401, LogLevel.Information, "Converted event {MessageId}: gs://{Bucket}/{ObjectName} generation {Generation} -> gs://{OutputBucket}/{OutputObject} ({OutputBytes} bytes) in {TotalMs:0} ms (download {DownloadMs:0} ms, convert {ConvertMs:0} ms, upload {UploadMs:0} ms).")]
-    public static partial void Converted(ILogger logger, string? messageId, string bucket, string objectName, long generation, string outputBucket, string outputObject, long outputBytes, double totalMs, double downloadMs, double convertMs, double uploadMs);
+    public static partial void Converted(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long generation, LogText outputBucket, LogText outputObject, long outputBytes, double totalMs, double downloadMs, double convertMs, double uploadMs);
 
     [LoggerMessage(402, LogLevel.Information, "Duplicate event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation}: gs://{OutputBucket}/{OutputObject} already exists for this or a newer generation.")]
-    public static partial void Duplicate(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string outputBucket, string outputObject);
+    public static partial void Duplicate(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText outputBucket, LogText outputObject);
 
     [LoggerMessage(403, LogLevel.Warning, "Event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation} failed transiently ({FailureKind}); retry after {RetryAfter}: {Detail}")]
-    public static partial void FailedTransiently(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string failureKind, TimeSpan? retryAfter, string? detail);
+    public static partial void FailedTransiently(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText failureKind, TimeSpan? retryAfter, LogText detail);
 
     [LoggerMessage(404, LogLevel.Warning, "Event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation} failed permanently ({FailureKind}); failure record gs://{OutputBucket}/{RecordObject}: {Detail}")]
-    public static partial void FailedPermanently(ILogger logger, string? messageId, string bucket, string objectName, long? generation, string failureKind, string outputBucket, string recordObject, string? detail);
+    public static partial void FailedPermanently(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation, LogText failureKind, LogText outputBucket, LogText recordObject, LogText detail);
 
     [LoggerMessage(405, LogLevel.Error, "Event {MessageId} for gs://{Bucket}/{ObjectName}: the failure record gs://{OutputBucket}/{RecordObject} could not be written ({RecordFailureKind}).")]
-    public static partial void FailureRecordNotWritten(ILogger logger, string? messageId, string bucket, string objectName, string outputBucket, string recordObject, string recordFailureKind, Exception exception);
+    public static partial void FailureRecordNotWritten(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText outputBucket, LogText recordObject, LogText recordFailureKind, Exception exception);
 
     [LoggerMessage(406, LogLevel.Debug, "Event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation} joined the conversion already running in this process.")]
-    public static partial void JoinedInFlight(ILogger logger, string? messageId, string bucket, string objectName, long? generation);
+    public static partial void JoinedInFlight(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long? generation);
 
     [LoggerMessage(407, LogLevel.Warning, "Replacing gs://{OutputBucket}/{OutputObject}: it was not written by Docx2Pdf from gs://{Bucket}/{ObjectName}.")]
-    public static partial void ReplacingForeignOutput(ILogger logger, string outputBucket, string outputObject, string bucket, string objectName);
+    public static partial void ReplacingForeignOutput(ILogger logger, LogText outputBucket, LogText outputObject, LogText bucket, LogText objectName);
 
     [LoggerMessage(408, LogLevel.Warning, "Event {MessageId} for gs://{Bucket}/{ObjectName}: giving up on a retryable failure ({FailureKind}) after delivery attempt {DeliveryAttempt}, published at {PublishTime}.")]
-    public static partial void GivingUp(ILogger logger, string? messageId, string bucket, string objectName, string failureKind, int? deliveryAttempt, DateTimeOffset? publishTime);
+    public static partial void GivingUp(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText failureKind, int? deliveryAttempt, DateTimeOffset? publishTime);
 
     [LoggerMessage(409, LogLevel.Error, "Event {MessageId} for gs://{Bucket}/{ObjectName}: unexpected error during {Phase}; treated as {FailureKind}.")]
-    public static partial void UnexpectedError(ILogger logger, string? messageId, string bucket, string objectName, Pipeline.PipelinePhase phase, string failureKind, Exception exception);
+    public static partial void UnexpectedError(ILogger logger, LogText messageId, LogText bucket, LogText objectName, Pipeline.PipelinePhase phase, LogText failureKind, Exception exception);
 
     [LoggerMessage(410, LogLevel.Warning, "The work folder {WorkFolder} could not be removed.")]
-    public static partial void WorkFolderNotRemoved(ILogger logger, string workFolder, Exception exception);
+    public static partial void WorkFolderNotRemoved(ILogger logger, LogText workFolder, Exception exception);
+
+    [LoggerMessage(414, LogLevel.Warning, "Docx2Pdf:InputBuckets is empty: events naming any bucket are converted, so whoever can deliver an event can have any object this identity can read converted into the output bucket. Name the buckets you watch.")]
+    public static partial void AnyInputBucket(ILogger logger);
 
     [LoggerMessage(411, LogLevel.Information, "The document converter is warm after {ElapsedMs:0} ms.")]
     public static partial void ConverterWarm(ILogger logger, double elapsedMs);
@@ -45,5 +48,5 @@ internal static partial class Log
     public static partial void ConverterWarmUpFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(413, LogLevel.Information, "Docx2Pdf uses the {StorageProvider} object store, chosen by {ChosenBy}; PDFs go to bucket {OutputBucket}.")]
-    public static partial void StorageSelected(ILogger logger, StorageProvider storageProvider, string chosenBy, string outputBucket);
+    public static partial void StorageSelected(ILogger logger, StorageProvider storageProvider, LogText chosenBy, LogText outputBucket);
 }

@@ -1,3 +1,4 @@
+using Docx2Pdf.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Docx2Pdf;
@@ -6,5 +7,5 @@ namespace Docx2Pdf;
 internal static partial class Log
 {
     [LoggerMessage(1040, LogLevel.Warning, "Readiness probe: storage did not answer: {Reason}")]
-    public static partial void StorageProbeFailed(ILogger logger, string reason);
+    public static partial void StorageProbeFailed(ILogger logger, LogText reason);
 }

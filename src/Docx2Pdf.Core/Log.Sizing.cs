@@ -9,8 +9,8 @@ internal static partial class Log
         "Sized from the container: {Cpus} CPUs ({CpuSource}), {MemoryMiB} MiB ({MemorySource}) -> PoolSize {PoolSize} ({PoolSizeFrom}), " +
         "MaxInstanceMemoryMegabytes {RecycleMiB} ({RecycleFrom}), InstanceMemoryLimitBytes {CapMiB} MiB ({CapFrom}); " +
         "per instance {ShareMiB} MiB, kept for the host {HostMiB} MiB and for /tmp {TempMiB} MiB")]
-    internal static partial void SizedFromContainer(ILogger logger, string cpus, string cpuSource, long memoryMiB, string memorySource,
-        int poolSize, string poolSizeFrom, int recycleMiB, string recycleFrom, long capMiB, string capFrom, long shareMiB, long hostMiB, long tempMiB);
+    internal static partial void SizedFromContainer(ILogger logger, LogText cpus, LogText cpuSource, long memoryMiB, LogText memorySource,
+        int poolSize, LogText poolSizeFrom, int recycleMiB, LogText recycleFrom, long capMiB, LogText capFrom, long shareMiB, long hostMiB, long tempMiB);
 
     [LoggerMessage(EventId = 621, Level = LogLevel.Information, Message =
         "Sizing configured, not derived from the container: PoolSize {PoolSize}, MaxInstanceMemoryMegabytes {RecycleMiB}, InstanceMemoryLimitBytes {CapMiB} MiB")]

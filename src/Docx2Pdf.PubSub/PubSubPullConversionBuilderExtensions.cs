@@ -85,10 +85,14 @@ public static class PubSubPullConversionBuilderExtensions
         });
         http.AddStandardResilienceHandler().Configure((HttpStandardResilienceOptions resilience, IServiceProvider sp) =>
         {
+            // Every call, retries included, ends within half the ack deadline (it was 3 x RequestTimeout + 30 s = 120 s
+            // against a 60 s deadline): a lease extension that hangs is given up while the lease still holds.
             var options = sp.GetRequiredService<IOptions<PubSubPullOptions>>().Value;
-            resilience.AttemptTimeout.Timeout = options.RequestTimeout;
-            resilience.TotalRequestTimeout.Timeout = (options.RequestTimeout * 3) + TimeSpan.FromSeconds(30);
-            resilience.CircuitBreaker.SamplingDuration = (options.RequestTimeout * 2) + TimeSpan.FromSeconds(1);
+            var total = PubSubPullSubscriber.CallTimeout(options);
+            var attempt = options.RequestTimeout < total ? options.RequestTimeout : total;
+            resilience.AttemptTimeout.Timeout = attempt;
+            resilience.TotalRequestTimeout.Timeout = total;
+            resilience.CircuitBreaker.SamplingDuration = (attempt * 2) + TimeSpan.FromSeconds(1);
         });
 
         // Inside the resilience handler: each retry gets a current token. Only https requests carry one.

@@ -37,7 +37,8 @@ public sealed class PubSubPullOptions
 
     /// <summary>
     /// The ack deadline requested for every held message when it is received and at each lease extension
-    /// (which happens every half of it), 10 s to 600 s. The default value is 60 seconds.
+    /// (which happens every half of it), 10 s to 600 s. Every Pub/Sub call is given up after half of it.
+    /// The default value is 60 seconds.
     /// </summary>
     public TimeSpan AckDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -59,6 +60,9 @@ public sealed class PubSubPullOptions
     /// </summary>
     public TimeSpan MaxPullBackoff { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The timeout of one HTTP attempt to the Pub/Sub API (retries get their own). The default value is 30 seconds.</summary>
+    /// <summary>
+    /// The timeout of one HTTP attempt to the Pub/Sub API (retries get their own). Each call, retries included, ends within
+    /// half of <see cref="AckDeadline"/> whatever this says, so a hanging call never outlives a lease. The default value is 30 seconds.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

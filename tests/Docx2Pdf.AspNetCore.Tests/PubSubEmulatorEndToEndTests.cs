@@ -37,7 +37,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 [Trait("Layer", "Integration")]
 public sealed class PubSubEmulatorEndToEndTests(EmulatorFixture fixture) : IClassFixture<EmulatorFixture>
 {
-    private static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ConversionWait = TimeSpan.FromSeconds(90);
 
     private TestServer Server => fixture.Server;
@@ -53,7 +53,7 @@ public sealed class PubSubEmulatorEndToEndTests(EmulatorFixture fixture) : IClas
 
         pdf.Should().NotBeNull();
         pdf!.Metadata.Should().NotBeEmpty("the pipeline labels each PDF with its source");
-        await Server.WaitForAcknowledgementsAsync(AnswerWait);
+        await Server.WaitForAcknowledgementAsync(messageId, AnswerWait);
         Server.DeliveriesOf(messageId).Should().Be(1);
         Outcomes(messageId).Should().Equal(ConversionStatus.Converted);
         (await Emulator.PullNowAsync(Sub("wrapped"))).Should().BeEmpty();
@@ -67,7 +67,7 @@ public sealed class PubSubEmulatorEndToEndTests(EmulatorFixture fixture) : IClas
         var pdf = await Server.WaitForObjectAsync(TestServer.OutputBucket, "e2e/ünwrapped.pdf", ConversionWait);
 
         pdf.Should().NotBeNull();
-        await Server.WaitForAcknowledgementsAsync(AnswerWait);
+        await Server.WaitForAcknowledgementAsync(messageId, AnswerWait);
         Server.DeliveriesOf(messageId).Should().Be(1);
         Outcomes(messageId).Should().Equal(ConversionStatus.Converted);
     }
@@ -81,7 +81,7 @@ public sealed class PubSubEmulatorEndToEndTests(EmulatorFixture fixture) : IClas
         var record = await Server.WaitForObjectAsync(TestServer.OutputBucket, "docx2pdf-failures/e2e/broken.docx.json", ConversionWait);
 
         record.Should().NotBeNull();
-        await Server.WaitForAcknowledgementsAsync(AnswerWait);
+        await Server.WaitForAcknowledgementAsync(messageId, AnswerWait);
         Server.DeliveriesOf(messageId).Should().Be(1);
         Outcomes(messageId).Should().Equal(ConversionStatus.FailedPermanently);
         (await Server.Store.GetInfoAsync(TestServer.OutputBucket, "e2e/broken.pdf")).Should().BeNull();

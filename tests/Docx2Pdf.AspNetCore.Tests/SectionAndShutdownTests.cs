@@ -18,6 +18,7 @@ public sealed class SectionAndShutdownTests
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Converter:OutputBucket"] = "out",
+            ["Converter:PubSub:Push:Authentication"] = "Platform",
             ["Converter:PubSub:Push:AckDeadline"] = "00:02:00",
             ["Converter:Convert:MaxRequestBodySize"] = "12345",
             ["Docx2Pdf:PubSub:Push:AckDeadline"] = "00:05:00",

@@ -130,13 +130,15 @@ public sealed class TestServer : IAsyncDisposable
         Eventually.ValueAsync(() => Store.GetInfoAsync(bucket, objectName), timeout, $"gs://{bucket}/{objectName}");
 
     /// <summary>
-    /// Waits until every event the pipeline acknowledged has had its HTTP answer written (a 2xx is Pub/Sub's acknowledgement).
+    /// Waits until the pipeline has returned an acknowledged outcome for <paramref name="messageId"/> and every such outcome
+    /// has had its HTTP answer written (a 2xx is Pub/Sub's acknowledgement).
     /// </summary>
-    public Task WaitForAcknowledgementsAsync(TimeSpan timeout) =>
+    public Task WaitForAcknowledgementAsync(string messageId, TimeSpan timeout) =>
         Eventually.UntilAsync(
-            () => Requests.Count(r => r.Status is >= 200 and < 300) >= Processed.Count(p => p.Outcome.ShouldAcknowledge),
+            () => Processed.Any(p => p.Event.MessageId == messageId && p.Outcome.ShouldAcknowledge) &&
+                Requests.Count(r => r.Status is >= 200 and < 300) >= Processed.Count(p => p.Outcome.ShouldAcknowledge),
             timeout,
-            "the HTTP answers to every acknowledged event",
+            $"the HTTP answer acknowledging {messageId}",
             () => $"answers: {string.Join(", ", Requests.Select(r => r.Status))}");
 
     public int DeliveriesOf(string messageId) => Processed.Count(p => p.Event.MessageId == messageId);

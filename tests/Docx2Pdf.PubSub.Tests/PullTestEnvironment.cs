@@ -39,6 +39,9 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
 
     public RecordingObjectStore Store { get; }
 
+    /// <summary>What the hosts' Pub/Sub clients pulled and acknowledged, read from the wire.</summary>
+    public PubSubWire Wire { get; } = new();
+
     /// <summary>The ids of every message published through this environment; tests add the ones they publish themselves.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> PublishedMessageIds { get; } = new();
 
@@ -79,7 +82,8 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         Action<PubSubPullOptions>? configure = null,
         int poolSize = 1,
         bool holdConversions = false,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(20));
@@ -127,6 +131,10 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
         builder.Services.AddSingleton(sp => new RecordingPipeline((IConversionPipeline)ActivatorUtilities.CreateInstance(sp, pipeline.ImplementationType!)));
         builder.Services.AddSingleton<IConversionPipeline>(sp => sp.GetRequiredService<RecordingPipeline>());
 
+        // Every pull answer and acknowledge call on the wire: the acknowledgement is observed, not inferred from log lines.
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(Wire.CreateHandler));
+
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         _hosts.Add(host);
         await host.StartAsync();
@@ -139,24 +147,15 @@ internal sealed class PullTestEnvironment : IAsyncDisposable
 
     /// <summary>
     /// Asserts the subscription is drained, once the hosts have stopped (stopping hands back whatever was held): every
-    /// published message was acknowledged (the subscriber's log line after the acknowledge call; no acknowledge call failed),
-    /// and nothing is left to pull. No watch period: both facts are final once the hosts are stopped.
+    /// published message was acknowledged on the wire (an acknowledge call carrying its ack id answered 2xx), and nothing is
+    /// left to pull. No watch period: both facts are final once the hosts are stopped.
     /// </summary>
     public async Task AssertDrainedAsync(params PullHost[] hosts)
     {
-        var records = hosts.SelectMany(h => h.Logs.GetSnapshot()).ToList();
-        records.Should().NotContain(r => r.Id.Id == AckCallFailedEventId, "a lost acknowledgement would bring its message back later");
-        var acknowledged = records.Where(r => r.Id.Id is AcknowledgedEventId or InvalidAcknowledgedEventId)
-            .Select(r => r.StructuredState?.FirstOrDefault(kv => kv.Key == "MessageId").Value).ToHashSet();
-        acknowledged.Should().Contain(PublishedMessageIds, "every published message was acknowledged");
+        Wire.AcknowledgedMessageIds().Should().Contain(PublishedMessageIds, "every published message was acknowledged; hosts:" + Environment.NewLine + string.Join(Environment.NewLine, hosts.Select(h => h.Describe())));
         var left = await Emulator.PullNowAsync(SubscriptionName);
         left.Should().BeEmpty("every message was acknowledged or handed back, and nothing handed back is left");
     }
-
-    // Log.PubSub.cs: 2010 invalid message acknowledged, 2011 acknowledged, 2014 acknowledge/modifyAckDeadline call failed.
-    private const int InvalidAcknowledgedEventId = 2010;
-    private const int AcknowledgedEventId = 2011;
-    private const int AckCallFailedEventId = 2014;
 
     public async ValueTask DisposeAsync()
     {
@@ -217,5 +216,61 @@ internal sealed class PullHost(IHost host)
         var logs = Logs.GetSnapshot();
         var tail = logs.Skip(Math.Max(0, logs.Count - 40)).Select(r => $"  [{r.Level} {r.Id.Id} {r.Category}] {r.Message} {r.Exception?.GetType().Name} {r.Exception?.Message}");
         return $"host: held {Subscriber.HeldCount}, max held {Subscriber.MaxHeldObserved}, conversions started {Converter.Started}, processed {Pipeline.Processed.Count}{Environment.NewLine}{string.Join(Environment.NewLine, tail)}";
+    }
+}
+
+/// <summary>Records the ack ids each pull answer handed out and the ack ids of every acknowledge call answered 2xx.</summary>
+internal sealed class PubSubWire
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _messageIdByAckId = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _acknowledged = [];
+
+    /// <summary>Message ids whose ack id was in an acknowledge call Pub/Sub accepted.</summary>
+    public HashSet<string> AcknowledgedMessageIds() =>
+        _acknowledged.Select(a => _messageIdByAckId.GetValueOrDefault(a)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A handler for one client pipeline (a handler instance cannot be shared between pipelines).</summary>
+    public DelegatingHandler CreateHandler() => new Tap(this);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri?.AbsolutePath ?? "";
+        string[] ackIds = [];
+        if (path.EndsWith(":acknowledge", StringComparison.Ordinal) && request.Content is not null)
+        {
+            var body = await request.Content.ReadAsStringAsync(cancellationToken);
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            ackIds = [.. json.RootElement.GetProperty("ackIds").EnumerateArray().Select(a => a.GetString()!)];
+        }
+
+        var response = await send(request, cancellationToken);
+        if (path.EndsWith(":pull", StringComparison.Ordinal) && response.IsSuccessStatusCode)
+        {
+            // Buffered so the client still reads the whole answer.
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (json.RootElement.TryGetProperty("receivedMessages", out var received))
+            {
+                foreach (var m in received.EnumerateArray())
+                {
+                    _messageIdByAckId[m.GetProperty("ackId").GetString()!] = m.GetProperty("message").GetProperty("messageId").GetString()!;
+                }
+            }
+        }
+        else if (ackIds.Length > 0 && response.IsSuccessStatusCode)
+        {
+            foreach (var a in ackIds)
+            {
+                _acknowledged.Add(a);
+            }
+        }
+
+        return response;
+    }
+
+    private sealed class Tap(PubSubWire wire) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            wire.SendAsync(request, base.SendAsync, cancellationToken);
     }
 }

@@ -11,7 +11,13 @@ namespace Docx2Pdf.AspNetCore.Conversion;
 /// The synchronous convert endpoint: POST a document (raw body or multipart/form-data), receive the PDF. The document and
 /// the PDF go through temporary files, never whole into memory; both are deleted when the request ends.
 /// </summary>
-internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpointOptions options, ShutdownCoordinator shutdown, TimeProvider timeProvider, ILogger logger)
+internal sealed class ConvertHandler(
+    IDocumentConverter converter,
+    ConversionAdmission admission,
+    ConvertEndpointOptions options,
+    ShutdownCoordinator shutdown,
+    TimeProvider timeProvider,
+    ILogger logger)
 {
     private const long MultipartSlack = 64 * 1024;
 
@@ -27,11 +33,30 @@ internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpoi
         }
 
         using var inFlight = shutdown.Enter();
+
+        // Admitted before the first byte of the body is read, or turned away at once: a burst of large uploads costs
+        // neither memory nor temporary disk before it is refused. The place is given back when the conversion ends.
+        var place = admission.TryEnter();
+        if (place is null)
+        {
+            Log.ConvertBusy(logger, admission.Capacity);
+            context.Response.Headers.Connection = "close"; // the unread body is not drained
+            await Problems.WriteAsync(
+                context,
+                StatusCodes.Status429TooManyRequests,
+                Problems.Retry,
+                "Converter busy",
+                admission.BusyDetail,
+                new Dictionary<string, object?> { ["failureKind"] = FailureKind.ConverterBusy.ToLabel() },
+                FailureKind.ConverterBusy.SuggestedRetryDelay()).ConfigureAwait(false);
+            return;
+        }
+
         var folder = Path.Combine(Path.GetTempPath(), "docx2pdf-http-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
         try
         {
-            await HandleCoreAsync(context, folder, started).ConfigureAwait(false);
+            Directory.CreateDirectory(folder);
+            await HandleCoreAsync(context, folder, place, started).ConfigureAwait(false);
         }
         catch (Exception ex) when (RequestBody.IsTooLarge(ex))
         {
@@ -52,11 +77,12 @@ internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpoi
         }
         finally
         {
+            place.Dispose();
             TryDelete(folder);
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext context, string folder, long started)
+    private async Task HandleCoreAsync(HttpContext context, string folder, IDisposable place, long started)
     {
         var request = context.Request;
         // Slack for multipart framing: the document itself is held to the limit while it is copied.
@@ -99,6 +125,11 @@ internal sealed class ConvertHandler(IDocumentConverter converter, ConvertEndpoi
         {
             await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problems.Unavailable, "Shutting down", "The conversion was cancelled because this instance is shutting down; retry.", retryAfter: TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             return;
+        }
+        finally
+        {
+            // The conversion is over: the next request may start while this one's PDF is sent.
+            place.Dispose();
         }
 
         var output = new FileInfo(outputPath);

@@ -4,10 +4,11 @@ using System.Security.Cryptography;
 namespace Docx2Pdf.Conversion;
 
 /// <summary>
-/// The converter's private folders, and the only code that creates them: one root per converter
-/// (<c>{WorkFolder}/{pid}-{random}</c>) holding the helper script, the profile template, one folder per instance and one
-/// per conversion. Folders are 0700 and files 0600; an existing work folder is used only when this user owns it and
-/// nobody else can write to it; roots left by dead processes are swept when a converter starts.
+/// The private work folders of the converter and of the pipeline, and the only code that creates them: one root per owner
+/// (<c>{WorkFolder}/{pid}-{random}</c>) holding, for the converter, the helper script, the profile template and one folder
+/// per instance, and for both one folder per conversion. Folders are 0700 and files 0600; an existing work folder is used
+/// only when this user owns it and nobody else can write to it; roots left by dead processes (a SIGKILLed host) are swept
+/// when a converter or a pipeline starts.
 /// </summary>
 internal sealed class ConverterWorkspace
 {
@@ -26,14 +27,25 @@ internal sealed class ConverterWorkspace
     private const uint FileTypeMask = 0xF000;
     private const uint DirectoryType = 0x4000;
 
+    private readonly string _setting;
+
     public ConverterWorkspace(string workFolder)
+        : this(workFolder, $"{LibreOfficeOptions.SectionName}:{nameof(LibreOfficeOptions.WorkFolder)}")
+    {
+    }
+
+    /// <param name="workFolder">The shared folder the root is created in.</param>
+    /// <param name="setting">The setting that names <paramref name="workFolder"/>, for error messages.</param>
+    public ConverterWorkspace(string workFolder, string setting)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workFolder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(setting);
+        _setting = setting;
         WorkFolder = Path.GetFullPath(workFolder);
         Root = Path.Combine(WorkFolder, string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(7))}"));
     }
 
-    /// <summary>The configured <see cref="LibreOfficeOptions.WorkFolder"/>, shared by every converter on the machine.</summary>
+    /// <summary>The configured work folder (<see cref="LibreOfficeOptions.WorkFolder"/> or <see cref="Docx2PdfOptions.WorkFolder"/>), shared by every process on the machine.</summary>
     public string WorkFolder { get; }
 
     /// <summary>This converter's own folder.</summary>
@@ -52,22 +64,30 @@ internal sealed class ConverterWorkspace
     public async Task CreateAsync(Stream helperScript, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(helperScript);
-        EnsurePrivateFolder(WorkFolder, $"{LibreOfficeOptions.SectionName}:{nameof(LibreOfficeOptions.WorkFolder)}");
-        SweepFoldersOfDeadProcesses();
-        if (Directory.Exists(Root))
-        {
-            throw new InvalidOperationException($"The converter folder '{Root}' already exists; refusing to reuse a folder this converter did not create.");
-        }
-
-        CreatePrivateFolder(Root);
-        EnsurePrivateFolder(Root, $"{LibreOfficeOptions.SectionName}:{nameof(LibreOfficeOptions.WorkFolder)}");
-        CreatePrivateFile(Path.Combine(Root, MarkerFile)).Dispose();
-
+        CreateRoot();
         var script = CreatePrivateFile(HelperScript);
         await using (script.ConfigureAwait(false))
         {
             await helperScript.CopyToAsync(script, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Checks (or creates) the work folder, sweeps roots of dead processes and creates this owner's root with its marker.
+    /// Throws <see cref="InvalidOperationException"/> naming the setting when the work folder is unsafe.
+    /// </summary>
+    public void CreateRoot()
+    {
+        EnsurePrivateFolder(WorkFolder, _setting);
+        SweepFoldersOfDeadProcesses();
+        if (Directory.Exists(Root))
+        {
+            throw new InvalidOperationException($"The work folder '{Root}' already exists; refusing to reuse a folder this process did not create.");
+        }
+
+        CreatePrivateFolder(Root);
+        EnsurePrivateFolder(Root, _setting);
+        CreatePrivateFile(Path.Combine(Root, MarkerFile)).Dispose();
     }
 
     /// <summary>A new, empty folder for one conversion.</summary>
@@ -209,7 +229,7 @@ internal sealed class ConverterWorkspace
         }
     }
 
-    /// <summary>Removes roots ("pid-id") of converters whose process died without disposing them (a killed host).</summary>
+    /// <summary>Removes roots ("pid-id") of converters and pipelines whose process died without disposing them (a killed host).</summary>
     private void SweepFoldersOfDeadProcesses()
     {
         var me = NativeMethods.EffectiveUserId();

@@ -185,6 +185,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         try
         {
             var instance = await _pool.EnsureInstanceAsync(slot, cancellationToken).ConfigureAwait(false);
+            _pool.MarkConverting(slot);
             answer = await instance.ConvertAsync(request, _options.ConversionTimeout, _options.InstanceMemoryLimitBytes, _time, cancellationToken).ConfigureAwait(false);
             instance.Conversions++;
             instance.Tainted |= facts.EmbedsFonts;

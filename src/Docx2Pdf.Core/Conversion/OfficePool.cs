@@ -89,13 +89,27 @@ internal sealed class OfficePool : IAsyncDisposable
             slot = await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        return slot;
+    }
+
+    /// <summary>The slot's instance is about to receive a document: it counts as busy until the slot is released.</summary>
+    public void MarkConverting(Slot slot)
+    {
+        slot.Converting = true;
         var now = Interlocked.Increment(ref _busy);
         int peak;
         while (now > (peak = Volatile.Read(ref _peakBusy)) && Interlocked.CompareExchange(ref _peakBusy, now, peak) != peak)
         {
         }
+    }
 
-        return slot;
+    private void EndConverting(Slot slot)
+    {
+        if (slot.Converting)
+        {
+            slot.Converting = false;
+            Interlocked.Decrement(ref _busy);
+        }
     }
 
     private async Task<Slot> WaitForSlotAsync(CancellationToken cancellationToken)
@@ -164,7 +178,7 @@ internal sealed class OfficePool : IAsyncDisposable
     /// </summary>
     public void Release(Slot slot)
     {
-        Interlocked.Decrement(ref _busy);
+        EndConverting(slot);
         var instance = slot.Instance;
         RecycleReason? reason =
             instance is null || !instance.IsAlive ? RecycleReason.FoundDead
@@ -186,7 +200,7 @@ internal sealed class OfficePool : IAsyncDisposable
     /// <summary>Returns the slot after its instance failed (<paramref name="reason"/>): the instance is ended and replaced.</summary>
     public void Recycle(Slot slot, RecycleReason reason)
     {
-        Interlocked.Decrement(ref _busy);
+        EndConverting(slot);
         RecycleCore(slot, reason);
     }
 
@@ -264,6 +278,9 @@ internal sealed class OfficePool : IAsyncDisposable
         public OfficeInstance? InstanceField;
 
         public int Index { get; } = index;
+
+        /// <summary>Set while a document is on the slot's instance; only the slot's current holder touches it.</summary>
+        public bool Converting { get; set; }
 
         public OfficeInstance? Instance
         {

@@ -72,11 +72,13 @@ internal static class PreparedProfile
         }
 
         OfficeEnvironment.Apply(psi.Environment, tmpDir, tmpDir);
-        for (var attempt = 0; attempt < 3; attempt++)
+        // Exit codes and the end of stderr of every attempt, so a failure says what LibreOffice said.
+        var attempts = new List<string>();
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             using var p = Process.Start(psi)!;
             _ = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            _ = p.StandardError.ReadToEndAsync(cancellationToken);
+            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(timeout);
             try
@@ -95,9 +97,13 @@ internal static class PreparedProfile
             {
                 return;
             }
+
+            var text = (await stderr.ConfigureAwait(false)).Trim();
+            attempts.Add(string.Create(CultureInfo.InvariantCulture, $"exit {p.ExitCode}{(text.Length == 0 ? string.Empty : ": " + text[Math.Max(0, text.Length - 200)..])}"));
         }
 
-        throw new InvalidOperationException("LibreOffice could not prepare a user profile (soffice.bin --terminate_after_init kept failing). " + LibreOfficeInstallation.InstallHint);
+        throw new InvalidOperationException(
+            "LibreOffice could not prepare a user profile (soffice.bin --terminate_after_init kept failing: " + string.Join("; ", attempts) + "). " + LibreOfficeInstallation.InstallHint);
     }
 
     private static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)

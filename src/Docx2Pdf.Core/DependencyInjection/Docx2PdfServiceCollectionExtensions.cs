@@ -88,6 +88,7 @@ public static class Docx2PdfServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<ConversionAdmission>();
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
         services.TryAddSingleton<DeliveryPolicy>();
 

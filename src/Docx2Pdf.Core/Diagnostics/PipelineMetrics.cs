@@ -80,6 +80,7 @@ internal sealed class PipelineMetrics : IDisposable
         IgnoreReason.StaleGeneration => "stale_generation",
         IgnoreReason.ObjectGone => "object_gone",
         IgnoreReason.UnsafeName => "unsafe_name",
+        IgnoreReason.BucketNotAllowed => "bucket_not_allowed",
         _ => "unknown",
     };
 }

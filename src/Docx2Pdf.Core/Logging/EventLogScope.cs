@@ -18,12 +18,13 @@ internal sealed class EventLogScope : IReadOnlyList<KeyValuePair<string, object?
 
     private readonly KeyValuePair<string, object?>[] _values;
 
+    // Escaped like every logged string (LogText): JSON keeps a line a line, but not a bidi control from reordering it.
     private EventLogScope(StorageEvent storageEvent) =>
         _values =
         [
-            new(MessageIdKey, storageEvent.MessageId),
-            new(BucketKey, storageEvent.Bucket),
-            new(ObjectKey, storageEvent.ObjectName),
+            new(MessageIdKey, storageEvent.MessageId is null ? null : LogText.Escape(storageEvent.MessageId)),
+            new(BucketKey, LogText.Escape(storageEvent.Bucket)),
+            new(ObjectKey, LogText.Escape(storageEvent.ObjectName)),
             new(GenerationKey, storageEvent.Generation?.ToString(CultureInfo.InvariantCulture)),
         ];
 

@@ -17,7 +17,9 @@ internal sealed class ConversionExecution(
     IDocumentConverter converter,
     FailureRecordWriter failures,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    ConverterWorkspace workspace,
+    ConversionAdmission? admission = null)
 {
     private const string PdfContentType = "application/pdf";
 
@@ -87,7 +89,16 @@ internal sealed class ConversionExecution(
     private async Task<ConversionOutcome> ConvertAsync(
         StorageEvent e, WorkPlan plan, long generation, long ifGenerationMatch, Docx2PdfOptions options, Action<PipelinePhase> setPhase, CancellationToken cancellationToken)
     {
-        var workFolder = CreateWorkFolder(options.WorkFolder);
+        // Admitted before the first byte is downloaded, or turned away at once: a burst costs no disk or memory.
+        // Busy is back-pressure, not a failure of the document: it never counts toward the retry ceilings.
+        var place = admission?.TryEnter();
+        if (admission is not null && place is null)
+        {
+            return ConversionOutcome.Failed(FailureKind.ConverterBusy, admission.BusyDetail);
+        }
+
+        // Under this process's root ({WorkFolder}/{pid}-{random}): a SIGKILLed host's copies are swept at the next start.
+        var workFolder = workspace.CreateJobFolder();
         try
         {
             // File names inside the private folder never derive from the object name.
@@ -101,7 +112,7 @@ internal sealed class ConversionExecution(
                 activity?.SetTag("docx2pdf.generation", generation);
                 try
                 {
-                    var file = new FileStream(inputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+                    var file = ConverterWorkspace.CreatePrivateFile(inputPath);
                     await using (file.ConfigureAwait(false))
                     {
                         // Counted as written, whatever the metadata said: the download stops at MaxDocumentBytes.
@@ -127,6 +138,8 @@ internal sealed class ConversionExecution(
                 activity?.SetTag("docx2pdf.format", plan.Format.ToString());
                 result = await converter.ConvertAsync(inputPath, outputPath, new PdfConversionOptions { Format = plan.Format }, cancellationToken).ConfigureAwait(false);
             }
+
+            place?.Dispose();
 
             var converted = time.GetTimestamp();
             setPhase(PipelinePhase.Upload);
@@ -175,25 +188,9 @@ internal sealed class ConversionExecution(
         }
         finally
         {
+            place?.Dispose();
             RemoveWorkFolder(workFolder);
         }
-    }
-
-    private static string CreateWorkFolder(string root)
-    {
-        Directory.CreateDirectory(root);
-        var path = Path.Combine(root, Guid.NewGuid().ToString("N"));
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            // Private to this process's user: documents may be confidential.
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return path;
     }
 
     private void RemoveWorkFolder(string path)

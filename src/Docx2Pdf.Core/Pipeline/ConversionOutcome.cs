@@ -57,6 +57,9 @@ public enum IgnoreReason
 
     /// <summary>The object name cannot be mapped to an output name (for example it would escape the output prefix).</summary>
     UnsafeName,
+
+    /// <summary>The event names a bucket that is not in <c>Docx2Pdf:InputBuckets</c>; nothing was read from it.</summary>
+    BucketNotAllowed,
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using Docx2Pdf.Conversion;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Notifications;
 using Docx2Pdf.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +14,10 @@ namespace Docx2Pdf.Pipeline;
 /// (pure decisions), <see cref="SingleFlight"/> (one conversion per event in this process), <see cref="ConversionExecution"/>
 /// (download, convert, upload), <see cref="FailurePolicy"/> and <see cref="FailureRecordWriter"/> (retry or record).
 /// </summary>
-internal sealed class ConversionPipeline : IConversionPipeline
+internal sealed class ConversionPipeline : IConversionPipeline, IDisposable
 {
+    internal const string WorkFolderSetting = "Docx2Pdf:WorkFolder";
+
     private readonly IOptionsMonitor<Docx2PdfOptions> _options;
     private readonly TimeProvider _time;
     private readonly PipelineMetrics _metrics;
@@ -22,6 +25,7 @@ internal sealed class ConversionPipeline : IConversionPipeline
     private readonly SingleFlight _inFlight = new();
     private readonly ConversionExecution _execution;
     private readonly FailureRecordWriter _failures;
+    private readonly ConverterWorkspace _workspace;
 
     public ConversionPipeline(
         IObjectStore store,
@@ -29,7 +33,9 @@ internal sealed class ConversionPipeline : IConversionPipeline
         IOptionsMonitor<Docx2PdfOptions> options,
         TimeProvider timeProvider,
         PipelineMetrics metrics,
-        ILogger<ConversionPipeline> logger)
+        ILogger<ConversionPipeline> logger,
+        ConversionAdmission? admission = null,
+        IHostEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(converter);
@@ -42,8 +48,24 @@ internal sealed class ConversionPipeline : IConversionPipeline
         _metrics = metrics;
         _logger = logger;
         _failures = new FailureRecordWriter(store, timeProvider, logger);
-        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger);
+        // Resolved when the push endpoint is mapped or the pull subscriber is built: at start.
+        if (options.CurrentValue.InputBuckets.Count == 0 && environment?.IsDevelopment() != true)
+        {
+            Log.AnyInputBucket(logger);
+        }
+
+        // The same private-folder rules as the converter's: checked, 0700, and folders of dead processes swept at start.
+        // WorkFolder is read here, once: a later change needs a restart.
+        _workspace = new ConverterWorkspace(options.CurrentValue.WorkFolder, WorkFolderSetting);
+        _workspace.CreateRoot();
+        _execution = new ConversionExecution(store, converter, _failures, timeProvider, logger, _workspace, admission);
     }
+
+    /// <summary>This pipeline's own folder under <see cref="Docx2PdfOptions.WorkFolder"/>.</summary>
+    internal string WorkRoot => _workspace.Root;
+
+    /// <summary>Removes this pipeline's folder (the container disposes the pipeline after the host has drained its work).</summary>
+    public void Dispose() => _workspace.DeleteRoot();
 
     /// <inheritdoc />
     public async Task<ConversionOutcome> ProcessAsync(StorageEvent storageEvent, CancellationToken cancellationToken = default)

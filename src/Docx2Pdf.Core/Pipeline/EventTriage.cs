@@ -15,6 +15,11 @@ internal static class EventTriage
     public static ConversionOutcome? Triage(StorageEvent e, Docx2PdfOptions options, out WorkPlan? plan)
     {
         plan = null;
+        if (options.InputBuckets.Count > 0 && !options.InputBuckets.Contains(e.Bucket, StringComparer.Ordinal))
+        {
+            return ConversionOutcome.Ignored(IgnoreReason.BucketNotAllowed, "The bucket is not one of Docx2Pdf:InputBuckets; nothing was read from it.");
+        }
+
         if (e.EventType != StorageEventType.Finalize)
         {
             return ConversionOutcome.Ignored(IgnoreReason.NotFinalize, $"Event type {e.RawEventType ?? e.EventType.ToString()} starts no conversion.");

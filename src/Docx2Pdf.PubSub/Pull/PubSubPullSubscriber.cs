@@ -41,8 +41,10 @@ internal sealed class PubSubPullSubscriber : BackgroundService
     private readonly Channel<HeldMessage> _waiting = Channel.CreateUnbounded<HeldMessage>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ConcurrentDictionary<string, HeldMessage> _held = new(StringComparer.Ordinal);
 
-    // Serialises lease extensions with ack/nack, so an extension never revives a message just acknowledged or handed back.
-    private readonly SemaphoreSlim _leaseGate = new(1, 1);
+    // No lock is ever held across a Pub/Sub call: a call that hangs must not stall acks, nacks or pulls (it did: the
+    // lease lock was held across modifyAckDeadline calls that could take longer than the ack deadline). An extension that
+    // raced a hand-back is repaired after the fact instead (see ExtendLeasesAsync).
+    private readonly TimeSpan _callTimeout;
 
     // Cancelled when the host's shutdown timeout passes: conversions still running are given up and handed back.
     private readonly CancellationTokenSource _abort = new();
@@ -78,7 +80,14 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         _maxConcurrent = _options.MaxConcurrentConversions ?? concurrency.ConverterPoolSize;
         _maxOutstanding = Math.Max(_maxConcurrent, _options.MaxOutstandingMessages ?? _maxConcurrent + 2);
         _slots = new SemaphoreSlim(_maxOutstanding, _maxOutstanding);
+        _callTimeout = CallTimeout(_options);
     }
+
+    /// <summary>
+    /// The most one Pub/Sub call may take, retries included: half the ack deadline, so a lease extension that hangs is
+    /// given up in time for the next one to keep the lease, and an ack is never held back past the deadline.
+    /// </summary>
+    internal static TimeSpan CallTimeout(PubSubPullOptions options) => options.AckDeadline / 2;
 
     /// <summary>Messages held right now (for tests and diagnostics).</summary>
     internal int HeldCount => _held.Count;
@@ -101,7 +110,6 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         base.Dispose();
         _abort.Dispose();
         _slots.Dispose();
-        _leaseGate.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -155,7 +163,12 @@ internal sealed class PubSubPullSubscriber : BackgroundService
                     free++;
                 }
 
-                var received = await _client.PullAsync(_subscription, free, stoppingToken).ConfigureAwait(false);
+                IReadOnlyList<ReceivedMessage> received;
+                using (var call = CallBudget(stoppingToken))
+                {
+                    received = await _client.PullAsync(_subscription, free, call.Token).ConfigureAwait(false);
+                }
+
                 if (failures > 0)
                 {
                     Log.PullRecovered(_logger, _subscription, failures);
@@ -226,16 +239,9 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         MaxHeldObserved = Math.Max(MaxHeldObserved, _held.Count);
         Log.Received(_logger, held.Count, _subscription);
 
-        // First lease at once: the subscription's own deadline may be as short as 10 s.
-        await _leaseGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await ExtendAsync(held, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            _leaseGate.Release();
-        }
+        // First lease at once: the subscription's own deadline may be as short as 10 s. No worker has these yet, so
+        // nothing can hand them back meanwhile.
+        await ExtendAsync(held, CancellationToken.None).ConfigureAwait(false);
 
         foreach (var m in held)
         {
@@ -311,15 +317,16 @@ internal sealed class PubSubPullSubscriber : BackgroundService
     /// <summary>Acknowledges (<paramref name="ackDeadlineSeconds"/> null) or hands back, stops the lease and frees the slot.</summary>
     private async Task SettleAsync(IReadOnlyList<HeldMessage> messages, int? ackDeadlineSeconds)
     {
-        using var timeout = _stopping ? new CancellationTokenSource(StopCallTimeout, _time) : null;
-        var token = timeout?.Token ?? CancellationToken.None;
+        using var call = CallBudget(CancellationToken.None, _stopping ? StopCallTimeout : null);
+        var token = call.Token;
         var ackIds = messages.Select(m => m.AckId).ToList();
-        await _leaseGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            foreach (var id in ackIds)
+            // Marked before the call goes out: an extension in flight now sees it when it returns and repairs a revival.
+            foreach (var m in messages)
             {
-                _held.TryRemove(id, out _);
+                m.Settle(ackDeadlineSeconds);
+                _held.TryRemove(m.AckId, out _);
             }
 
             if (ackDeadlineSeconds is int seconds)
@@ -339,7 +346,6 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         }
         finally
         {
-            _leaseGate.Release();
             _slots.Release(messages.Count);
         }
     }
@@ -351,29 +357,33 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await _leaseGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
+                var now = _time.GetUtcNow();
+                var due = new List<HeldMessage>();
+                foreach (var m in _held.Values)
                 {
-                    var now = _time.GetUtcNow();
-                    var due = new List<HeldMessage>();
-                    foreach (var m in _held.Values)
+                    if (m.IsSettled)
                     {
-                        if (now - m.ReceivedAt <= _options.MaxLeaseDuration)
-                        {
-                            due.Add(m);
-                        }
-                        else if (!m.LeaseDropped)
-                        {
-                            m.LeaseDropped = true;
-                            Log.LeaseExpired(_logger, m.MessageId, (now - m.ReceivedAt).TotalSeconds);
-                        }
+                        continue;
                     }
 
-                    await ExtendAsync(due, cancellationToken).ConfigureAwait(false);
+                    if (now - m.ReceivedAt <= _options.MaxLeaseDuration)
+                    {
+                        due.Add(m);
+                    }
+                    else if (!m.LeaseDropped)
+                    {
+                        m.LeaseDropped = true;
+                        Log.LeaseExpired(_logger, m.MessageId, (now - m.ReceivedAt).TotalSeconds);
+                    }
                 }
-                finally
+
+                await ExtendAsync(due, cancellationToken).ConfigureAwait(false);
+
+                // A message handed back while its extension was in flight may have been revived by it (the extension
+                // reached Pub/Sub after the hand-back): hand it back again. An acknowledged one stays acknowledged.
+                foreach (var revived in due.Where(m => m.HandBackSeconds is not null).GroupBy(m => m.HandBackSeconds!.Value))
                 {
-                    _leaseGate.Release();
+                    await RepairAsync(revived.ToList(), revived.Key, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -382,7 +392,6 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         }
     }
 
-    // Callers hold _leaseGate.
     private async Task ExtendAsync(IReadOnlyList<HeldMessage> messages, CancellationToken cancellationToken)
     {
         var seconds = ToDeadlineSeconds(_options.AckDeadline);
@@ -390,7 +399,8 @@ internal sealed class PubSubPullSubscriber : BackgroundService
         {
             try
             {
-                await _client.ModifyAckDeadlineAsync(_subscription, chunk.Select(m => m.AckId).ToList(), seconds, cancellationToken).ConfigureAwait(false);
+                using var call = CallBudget(cancellationToken);
+                await _client.ModifyAckDeadlineAsync(_subscription, chunk.Select(m => m.AckId).ToList(), seconds, call.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -404,6 +414,30 @@ internal sealed class PubSubPullSubscriber : BackgroundService
             }
         }
     }
+
+    private async Task RepairAsync(IReadOnlyList<HeldMessage> messages, int seconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = CallBudget(cancellationToken);
+            await _client.ModifyAckDeadlineAsync(_subscription, messages.Select(m => m.AckId).ToList(), seconds, call.Token).ConfigureAwait(false);
+            Log.HandBackRepeated(_logger, messages.Count, seconds);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // At worst the message comes back after one more ack deadline.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AckCallFailed(_logger, "modifyAckDeadline", messages.Count, _subscription, ex);
+        }
+    }
+
+    /// <summary>The deadline of one Pub/Sub call: <see cref="CallTimeout"/>, or <paramref name="shorter"/> when it is less.</summary>
+    private CallScope CallBudget(CancellationToken cancellationToken, TimeSpan? shorter = null) =>
+        new(shorter is { } s && s < _callTimeout ? s : _callTimeout, _time, cancellationToken);
 
     private void AbortInFlight()
     {
@@ -449,6 +483,26 @@ internal sealed class PubSubPullSubscriber : BackgroundService
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    private sealed class CallScope : IDisposable
+    {
+        private readonly CancellationTokenSource _timeout;
+        private readonly CancellationTokenSource _linked;
+
+        public CallScope(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        {
+            _timeout = new CancellationTokenSource(timeout, time);
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token, cancellationToken);
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timeout.Dispose();
+        }
+    }
+
     private sealed class HeldMessage(ReceivedMessage received, string? messageId, DateTimeOffset receivedAt)
     {
         public ReceivedMessage Received { get; } = received;
@@ -459,8 +513,26 @@ internal sealed class PubSubPullSubscriber : BackgroundService
 
         public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
+        private const int Held = 0;
+        private const int Acknowledged = 1;
+        private const int HandedBack = 2;
+
+        private int _settlement;
+
         public volatile bool Started;
 
         public bool LeaseDropped { get; set; }
+
+        public bool IsSettled => Volatile.Read(ref _settlement) != Held;
+
+        /// <summary>The ack deadline it was handed back with, once it was; <see langword="null"/> while held or once acknowledged.</summary>
+        public int? HandBackSeconds { get; private set; }
+
+        /// <summary>Records the settlement: acknowledged (<paramref name="handBackSeconds"/> null) or handed back.</summary>
+        public void Settle(int? handBackSeconds)
+        {
+            HandBackSeconds = handBackSeconds;
+            Volatile.Write(ref _settlement, handBackSeconds is null ? Acknowledged : HandedBack);
+        }
     }
 }

@@ -3,6 +3,9 @@ using System.Text;
 using Docx2Pdf.AspNetCore.PubSub;
 using Docx2Pdf.Conversion;
 using Docx2Pdf.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Docx2Pdf.AspNetCore.Tests.Deployment;
 
@@ -126,11 +129,33 @@ public sealed class CloudRunRecipeTests
     {
         var env = EnvironmentVariables(Single(await Recipe.Value, "gcloud run deploy"));
 
-        env["Docx2Pdf__PubSub__Push__Authentication"].Should().Be("Platform");
+        env[PushKey("Authentication")].Should().Be("Platform");
         env["Docx2Pdf__InputBuckets__0"].Should().Be(InputBucket);
         env["Docx2Pdf__OutputBucket"].Should().Be(OutputBucket);
         env["Docx2Pdf__Storage__Provider"].Should().Be(nameof(StorageProvider.CloudStorage));
         env["GOOGLE_CLOUD_PROJECT"].Should().Be(Project, "Cloud Logging's trace field needs the project id");
+    }
+
+    [Fact]
+    public async Task Service_EnvironmentBindsToTheLibrarysOptions()
+    {
+        // The service's environment as the host reads it: a renamed section or setting leaves a value unbound and fails here.
+        var env = EnvironmentVariables(Single(await Recipe.Value, "gcloud run deploy"));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(env.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), (string?)kv.Value)))
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddDocx2Pdf(configuration.GetSection(Docx2PdfOptions.SectionName)).AddPubSubPush();
+        using var provider = services.BuildServiceProvider();
+
+        var push = provider.GetRequiredService<IOptions<PubSubPushOptions>>().Value;
+        push.Authentication.Should().Be(PushAuthentication.Platform);
+        push.AckDeadline.Should().Be(new PubSubPushOptions().AckDeadline);
+        var libreOffice = provider.GetRequiredService<IOptions<LibreOfficeOptions>>().Value;
+        (libreOffice.PoolSize + libreOffice.QueueLength).Should().Be(int.Parse(Single(await Recipe.Value, "gcloud run deploy").Value("--concurrency"), CultureInfo.InvariantCulture));
+        var core = provider.GetRequiredService<IOptions<Docx2PdfOptions>>().Value;
+        core.OutputBucket.Should().Be(OutputBucket);
+        core.Storage.Provider.Should().Be(StorageProvider.CloudStorage);
     }
 
     [Fact]
@@ -142,7 +167,7 @@ public sealed class CloudRunRecipeTests
         var ackDeadline = new PubSubPushOptions().AckDeadline;
 
         int.Parse(subscription.Value("--ack-deadline"), CultureInfo.InvariantCulture).Should().Be((int)ackDeadline.TotalSeconds);
-        TimeSpan.Parse(EnvironmentVariables(deploy)["Docx2Pdf__PubSub__Push__AckDeadline"], CultureInfo.InvariantCulture).Should().Be(ackDeadline);
+        TimeSpan.Parse(EnvironmentVariables(deploy)[PushKey(nameof(PubSubPushOptions.AckDeadline))], CultureInfo.InvariantCulture).Should().Be(ackDeadline);
         Seconds(deploy.Value("--timeout")).Should().BeGreaterThanOrEqualTo(ackDeadline,
             "Cloud Run must not cut a request before the host answers it, just before Pub/Sub's ack deadline");
     }
@@ -224,6 +249,9 @@ public sealed class CloudRunRecipeTests
         result.ExitCode.Should().Be(0, result.ToString());
         return result.StandardOutput;
     }
+
+    /// <summary>The environment variable of a push endpoint setting, under the section the options type binds today.</summary>
+    private static string PushKey(string setting) => $"{PubSubPushOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__{setting}";
 
     private static Dictionary<string, string> SizeFile() =>
         File.ReadAllLines(RepositoryRoot.Combine("eng/cloud-run-size.env"))

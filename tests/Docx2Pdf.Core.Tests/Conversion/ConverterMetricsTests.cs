@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Docx2Pdf.Core.Tests.Conversion;
 
 /// <summary>The pool's gauges and restart counter, and the start-up work paid before an instance counts as ready.</summary>
+[Trait("Layer", "Integration")]
 public sealed class ConverterMetricsTests : IDisposable
 {
     private readonly string _workFolder = TestFolders.Create("metrics");

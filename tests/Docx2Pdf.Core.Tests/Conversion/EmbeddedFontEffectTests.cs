@@ -6,6 +6,7 @@ namespace Docx2Pdf.Core.Tests.Conversion;
 /// Fonts a document carries must never reach a later document: whatever the layout hides them in, the instance whose
 /// embedded-font folder is not empty after a conversion is replaced before it takes another document.
 /// </summary>
+[Trait("Layer", "Integration")]
 public sealed class EmbeddedFontEffectTests : IDisposable
 {
     private const string SmuggledFontFile = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";

@@ -6,6 +6,7 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Core.Tests.Conversion;
 
 /// <summary>What LibreOffice may take from the host and what it can do to it: environment, memory, its own cleanup.</summary>
+[Trait("Layer", "Integration")]
 public sealed class EngineIsolationTests : IDisposable
 {
     private static readonly string[] SetByConverter = ["HOME", "TMPDIR", "TMP", "TEMP", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"];

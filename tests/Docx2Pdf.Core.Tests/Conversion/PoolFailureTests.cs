@@ -208,7 +208,7 @@ public sealed class PoolFailureTests : IDisposable
         var pipe = "docx2pdf_test_" + Guid.NewGuid().ToString("N")[..8];
         var start = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["soffice"] = "/usr/lib/libreoffice/program/soffice.bin",
+            ["soffice"] = LibreOfficeInstallation.Locate(new LibreOfficeOptions()).SofficeBin,
             ["profileUrl"] = new Uri(Path.Combine(instance, "profile")).AbsoluteUri,
             ["tmp"] = Path.Combine(instance, "tmp"),
             ["pipe"] = pipe,
@@ -219,6 +219,7 @@ public sealed class PoolFailureTests : IDisposable
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
         };
+        psi.Environment["PYTHONPATH"] = LibreOfficeInstallation.Locate(new LibreOfficeOptions()).PythonModules;
         using var helper = System.Diagnostics.Process.Start(psi)!;
         var ready = System.Text.Json.JsonDocument.Parse(await helper.StandardOutput.ReadLineAsync() ?? "{}").RootElement;
         ready.GetProperty("event").GetString().Should().Be("ready");

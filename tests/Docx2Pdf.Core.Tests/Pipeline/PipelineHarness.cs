@@ -160,7 +160,13 @@ internal sealed class PipelineHarness : IDisposable
     {
         if (Directory.Exists(Options.WorkFolder))
         {
-            Directory.EnumerateFileSystemEntries(Options.WorkFolder).Should().BeEmpty("every conversion removes its private work folder");
+            // What stays while the pipeline lives is its own root ({pid}-{random}) with the workspace marker and an empty jobs/.
+            Directory.EnumerateFiles(Options.WorkFolder, "*", SearchOption.AllDirectories)
+                .Where(f => Path.GetFileName(f) != ConverterWorkspace.MarkerFile)
+                .Should().BeEmpty("every conversion removes its private work folder");
+            Directory.EnumerateDirectories(Options.WorkFolder, "*", SearchOption.AllDirectories)
+                .Where(d => Path.GetDirectoryName(d) != Options.WorkFolder && Path.GetFileName(d) != "jobs")
+                .Should().BeEmpty("every conversion removes its private work folder");
         }
 
         Directory.EnumerateFiles(StoreRoot, "*.tmp", SearchOption.AllDirectories).Should().BeEmpty("the store renames or deletes its temporary files");
