@@ -52,7 +52,4 @@ internal static partial class Log
 
     [LoggerMessage(1030, LogLevel.Information, "Host stopping: {InFlight} request(s) in flight get {GraceSeconds} s to finish, then are cancelled and answered 503")]
     public static partial void Draining(ILogger logger, int inFlight, double graceSeconds);
-
-    [LoggerMessage(1040, LogLevel.Warning, "Readiness probe: storage did not answer: {Reason}")]
-    public static partial void StorageProbeFailed(ILogger logger, LogText reason);
 }

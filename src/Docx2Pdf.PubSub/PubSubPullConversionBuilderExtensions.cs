@@ -2,6 +2,7 @@ using Docx2Pdf.PubSub;
 using Docx2Pdf.PubSub.Pull;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -99,6 +100,20 @@ public static class PubSubPullConversionBuilderExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PubSubPullSubscriber>());
         services.AddHealthChecks().AddCheck<PubSubPullHealthCheck>(PubSubPullHealthCheck.Name, tags: ["docx2pdf", "pubsub", "ready"]);
+
+        // A pull worker gets the same readiness as a push host (converter warm, storage answers); once, whichever package
+        // adds it first.
+        services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            if (!options.Registrations.Any(r => r.Name == PubSubPullReadinessCheck.Name))
+            {
+                options.Registrations.Add(new HealthCheckRegistration(
+                    PubSubPullReadinessCheck.Name,
+                    sp => ActivatorUtilities.CreateInstance<PubSubPullReadinessCheck>(sp),
+                    HealthStatus.Unhealthy,
+                    ["ready", "docx2pdf"]));
+            }
+        });
     }
 
     private sealed class PubSubPullMarker;

@@ -164,6 +164,9 @@ public sealed class PubSubPullConversionTests
         host.Logged(2004).Should().BeTrue("the recovery is logged");
         host.Host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested.Should().BeFalse("the outage never stopped the host");
         await PullTestEnvironment.WaitUntilAsync(() => host.CheckHealthAsync().Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, TimeSpan.FromSeconds(30), "healthy again");
+        var ready = (await host.CheckHealthAsync()).Entries["docx2pdf-ready"];
+        ready.Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "a pull worker gets Core's readiness too");
+        ready.Data["readyInstances"].Should().BeOfType<int>().Which.Should().BePositive();
         await host.StopAsync();
         env.Store.UploadsOf(PullTestEnvironment.OutputBucket, "after.pdf").Should().Be(1);
     }

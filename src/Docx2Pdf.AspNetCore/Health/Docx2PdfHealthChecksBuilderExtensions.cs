@@ -12,6 +12,9 @@ public static class Docx2PdfHealthChecksBuilderExtensions
     /// <summary>The tag of the liveness check (<c>live</c>).</summary>
     public const string LiveTag = "live";
 
+    private const string ReadyName = "docx2pdf-ready";
+    private const string LiveName = "docx2pdf-live";
+
     /// <summary>
     /// Adds <c>docx2pdf-ready</c> (tag <see cref="ReadyTag"/>: converter pool warm and storage answers) and
     /// <c>docx2pdf-live</c> (tag <see cref="LiveTag"/>: the process serves requests; never fails under load). Map them with
@@ -25,21 +28,24 @@ public static class Docx2PdfHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Configure<HealthCheckServiceOptions>(options =>
         {
-            if (options.Registrations.Any(r => r.Name == "docx2pdf-ready"))
+            // One guard per name: the pull package may already have added the readiness check (same name, same Core check).
+            if (!options.Registrations.Any(r => r.Name == ReadyName))
             {
-                return;
+                options.Registrations.Add(new HealthCheckRegistration(
+                    ReadyName,
+                    sp => new Docx2PdfReadinessCheck(sp),
+                    HealthStatus.Unhealthy,
+                    [ReadyTag, "docx2pdf"]));
             }
 
-            options.Registrations.Add(new HealthCheckRegistration(
-                "docx2pdf-ready",
-                sp => ActivatorUtilities.CreateInstance<Docx2PdfReadinessCheck>(sp),
-                HealthStatus.Unhealthy,
-                [ReadyTag, "docx2pdf"]));
-            options.Registrations.Add(new HealthCheckRegistration(
-                "docx2pdf-live",
-                _ => new Docx2PdfLivenessCheck(),
-                HealthStatus.Unhealthy,
-                [LiveTag, "docx2pdf"]));
+            if (!options.Registrations.Any(r => r.Name == LiveName))
+            {
+                options.Registrations.Add(new HealthCheckRegistration(
+                    LiveName,
+                    _ => new Docx2PdfLivenessCheck(),
+                    HealthStatus.Unhealthy,
+                    [LiveTag, "docx2pdf"]));
+            }
         });
         return builder;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.IO.Compression;
 using Docx2Pdf.Diagnostics;
+using Docx2Pdf.Readiness;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Docx2Pdf.Conversion;
 /// instance). Checks inputs before LibreOffice sees them, bounds the wait queue, kills and replaces instances that
 /// time out, crash, pass their memory cap, grow too large or took fonts from a document, and leaves no process or file behind.
 /// </summary>
-public sealed class LibreOfficeConverter : IDocumentConverter, IAsyncDisposable, IDisposable
+public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, IAsyncDisposable, IDisposable
 {
     private const string HelperResource = "Docx2Pdf.Conversion.docx2pdf_uno_helper.py";
 

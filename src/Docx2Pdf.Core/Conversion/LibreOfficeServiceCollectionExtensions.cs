@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Readiness;
 using Docx2Pdf.Sizing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,7 @@ internal static class LibreOfficeServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<LibreOfficeConverter>());
+        services.TryAddSingleton<IWarmConverter>(sp => sp.GetRequiredService<LibreOfficeConverter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LibreOfficeWarmUpService>());
         return services;
     }

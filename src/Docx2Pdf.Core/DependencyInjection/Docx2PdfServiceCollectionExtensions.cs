@@ -4,6 +4,7 @@ using Docx2Pdf.Conversion;
 using Docx2Pdf.Delivery;
 using Docx2Pdf.Diagnostics;
 using Docx2Pdf.Pipeline;
+using Docx2Pdf.Readiness;
 using Docx2Pdf.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -90,6 +91,9 @@ public static class Docx2PdfServiceCollectionExtensions
         services.TryAddSingleton<ConversionAdmission>();
         services.TryAddSingleton<IConversionPipeline, ConversionPipeline>();
         services.TryAddSingleton<DeliveryPolicy>();
+
+        // Readiness (converter warm, storage answers) for whichever adapter hosts the pipeline: push, pull or both.
+        services.TryAddSingleton<Docx2PdfReadiness>();
 
         // The converter accepts every format the pipeline is told to convert.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, EnableFormatsOfExtensions>());

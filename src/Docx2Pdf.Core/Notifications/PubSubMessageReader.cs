@@ -9,7 +9,7 @@ namespace Docx2Pdf.Notifications;
 /// absent <c>data</c> or <c>attributes</c>, a UTF-8 byte-order mark. Anything else is an
 /// <see cref="InvalidMessageException"/> whose <see cref="InvalidMessageException.Field"/> names the offending field.
 /// </summary>
-public static class PubSubMessageReader
+internal static class PubSubMessageReader
 {
     internal const string ExpectedPushBody =
         "a JSON object such as {\"message\":{\"attributes\":{\"bucketId\":\"b\",\"objectId\":\"o\",\"eventType\":\"OBJECT_FINALIZE\"},\"data\":\"<base64>\",\"messageId\":\"1\",\"publishTime\":\"2024-05-01T12:34:56.789Z\"},\"subscription\":\"projects/P/subscriptions/S\"}";

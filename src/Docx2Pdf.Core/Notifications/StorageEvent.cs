@@ -60,7 +60,7 @@ public sealed record StorageEvent
 }
 
 /// <summary>A Pub/Sub message as delivered by push (wrapped) or pull: the same JSON shape in both.</summary>
-public sealed record PubSubMessage
+internal sealed record PubSubMessage
 {
     /// <summary>The decoded <c>data</c> (empty when absent).</summary>
     public ReadOnlyMemory<byte> Data { get; init; }

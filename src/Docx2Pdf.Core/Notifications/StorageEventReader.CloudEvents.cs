@@ -7,7 +7,7 @@ using CloudNative.CloudEvents.SystemTextJson;
 
 namespace Docx2Pdf.Notifications;
 
-public static partial class StorageEventReader
+internal static partial class StorageEventReader
 {
     /// <summary>The media type of a structured-mode CloudEvent.</summary>
     public const string StructuredCloudEventMediaType = "application/cloudevents+json";

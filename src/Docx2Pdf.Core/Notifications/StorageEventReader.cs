@@ -8,7 +8,7 @@ namespace Docx2Pdf.Notifications;
 /// event is an <see cref="InvalidMessageException"/> whose <see cref="InvalidMessageException.Field"/> names the offending
 /// field. Object names come through byte-exact; error messages may quote names but never document content.
 /// </summary>
-public static partial class StorageEventReader
+internal static partial class StorageEventReader
 {
     internal const string ExpectedNotification =
         "a Cloud Storage notification: attributes eventType (OBJECT_FINALIZE, OBJECT_METADATA_UPDATE, OBJECT_DELETE or OBJECT_ARCHIVE), bucketId, objectId, objectGeneration and payloadFormat (NONE, or JSON_API_V1 with data holding the object resource JSON)";
@@ -63,16 +63,27 @@ public static partial class StorageEventReader
     /// <param name="headers">The request headers; other headers are ignored.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidMessageException">The headers and body are not a valid Cloud Storage notification.</exception>
-    public static StorageEvent FromUnwrappedPush(ReadOnlySpan<byte> body, IEnumerable<KeyValuePair<string, string>> headers)
+    public static StorageEvent FromUnwrappedPush(ReadOnlySpan<byte> body, IEnumerable<KeyValuePair<string, string>> headers) =>
+        FromNotification(ReadUnwrappedPush(body, headers).Message, deliveryAttempt: null, dataField: "body");
+
+    /// <summary>The message of an unwrapped push (see <see cref="FromUnwrappedPush"/>) and its subscription header, not checked as a notification.</summary>
+    internal static (PubSubMessage Message, string? Subscription) ReadUnwrappedPush(ReadOnlySpan<byte> body, IEnumerable<KeyValuePair<string, string>> headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
 
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         string? messageId = null;
         string? publishTime = null;
+        string? subscription = null;
         foreach (var (rawName, value) in headers)
         {
             var name = rawName.Trim();
+            if (name.Equals("x-goog-pubsub-subscription-name", StringComparison.OrdinalIgnoreCase))
+            {
+                subscription = Single(subscription, value, "x-goog-pubsub-subscription-name");
+                continue;
+            }
+
             if (name.Equals("x-goog-pubsub-message-id", StringComparison.OrdinalIgnoreCase))
             {
                 messageId = Single(messageId, value, "x-goog-pubsub-message-id");
@@ -102,7 +113,7 @@ public static partial class StorageEventReader
             MessageId = string.IsNullOrEmpty(messageId) ? null : messageId,
             PublishTime = string.IsNullOrEmpty(publishTime) ? null : MessageFieldReader.ParseTimestamp(publishTime.Trim(), "x-goog-pubsub-publish-time"),
         };
-        return FromNotification(message, deliveryAttempt: null, dataField: "body");
+        return (message, string.IsNullOrEmpty(subscription) ? null : subscription);
 
         static string? Single(string? existing, string value, string field) =>
             existing is null || existing == value
@@ -110,7 +121,7 @@ public static partial class StorageEventReader
                 : throw new InvalidMessageException(field, $"The header {field} appears twice with different values; a push request carries each attribute once.");
     }
 
-    private static StorageEvent FromNotification(PubSubMessage message, int? deliveryAttempt, string dataField)
+    internal static StorageEvent FromNotification(PubSubMessage message, int? deliveryAttempt, string dataField)
     {
         var attributes = message.Attributes;
         var rawEventType = Attribute(attributes, "eventType")

@@ -23,7 +23,7 @@ namespace Docx2Pdf.Storage;
 public sealed class GcsObjectStore : IObjectStore, IDisposable
 {
     /// <summary>The environment variable that points Cloud Storage clients at an emulator (<c>host:port</c>).</summary>
-    public const string EmulatorHostVariable = "STORAGE_EMULATOR_HOST";
+    internal const string EmulatorHostVariable = "STORAGE_EMULATOR_HOST";
 
     private static readonly ResiliencePropertyKey<bool> CanRetryKey = new("docx2pdf.storage.can-retry");
 

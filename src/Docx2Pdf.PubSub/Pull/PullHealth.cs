@@ -41,3 +41,24 @@ internal sealed class PubSubPullHealthCheck : IHealthCheck
         return Task.FromResult(new HealthCheckResult(s.Status, s.Description, data: data));
     }
 }
+
+/// <summary>
+/// Readiness of a pull worker (converter warm, storage answers): a translation of Core's
+/// <see cref="Docx2Pdf.Readiness.Docx2PdfReadiness"/>, registered as <c>docx2pdf-ready</c> like the push package's check.
+/// </summary>
+internal sealed class PubSubPullReadinessCheck(Docx2Pdf.Readiness.Docx2PdfReadiness readiness) : IHealthCheck
+{
+    internal const string Name = "docx2pdf-ready";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var report = await readiness.CheckAsync(cancellationToken).ConfigureAwait(false);
+        var status = report.Status switch
+        {
+            Docx2Pdf.Readiness.ReadinessStatus.Ready => HealthStatus.Healthy,
+            Docx2Pdf.Readiness.ReadinessStatus.Degraded => HealthStatus.Degraded,
+            _ => HealthStatus.Unhealthy,
+        };
+        return new HealthCheckResult(status, report.Description, data: report.Data);
+    }
+}
