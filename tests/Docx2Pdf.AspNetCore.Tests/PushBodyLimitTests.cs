@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Docx2Pdf.AspNetCore.Tests;
 
 // The push body limit is Docx2Pdf:PubSub:Push:MaxRequestBodySize and nothing else: 413 beyond it, read below it.
+[Trait("Layer", "Integration")] // starts Kestrel with the real pipeline
 public sealed class PushBodyLimitTests
 {
     [Fact]

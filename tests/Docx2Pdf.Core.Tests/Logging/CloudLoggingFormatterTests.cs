@@ -58,7 +58,9 @@ public sealed class CloudLoggingFormatterTests
         root.GetProperty("Attempts").GetInt64().Should().Be(3);
         root.GetProperty("messageId").GetString().Should().Be("msg-42");
         root.GetProperty("bucket").GetString().Should().Be("in-bucket");
-        root.GetProperty("object").GetString().Should().Be(storageEvent.ObjectName);
+        // The event scope carries names escaped for every formatter (a line break cannot start a forged line in plain text
+        // either); JSON then escapes what is left, so the JSON field is the escaped name, still on one line.
+        root.GetProperty("object").GetString().Should().Be(Docx2Pdf.LogText.Escape(storageEvent.ObjectName));
         root.GetProperty("generation").GetString().Should().Be("1700000000000001");
         root.TryGetProperty("{OriginalFormat}", out _).Should().BeFalse();
     }
