@@ -237,18 +237,7 @@ namespace Docx2Pdf.Benchmarks
 
         private static double Median(IEnumerable<double> values) => Percentile(values.ToList(), 50);
 
-        private static double Percentile(IReadOnlyList<double> values, double p)
-        {
-            if (values.Count == 0)
-            {
-                return double.NaN;
-            }
-
-            var sorted = values.Order().ToArray();
-            var rank = p / 100 * (sorted.Length - 1);
-            var lo = (int)Math.Floor(rank);
-            var hi = (int)Math.Ceiling(rank);
-            return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
-        }
+        // One percentile definition for every table the benchmark writes.
+        private static double Percentile(IReadOnlyList<double> values, double p) => Report.Percentile(values, p);
     }
 }

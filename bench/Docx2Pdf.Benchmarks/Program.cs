@@ -332,7 +332,7 @@ namespace Docx2Pdf.Benchmarks
             return sb.ToString();
         }
 
-        private static double Percentile(IReadOnlyList<double> values, double p)
+        internal static double Percentile(IReadOnlyList<double> values, double p)
         {
             if (values.Count == 0)
             {
