@@ -78,6 +78,11 @@ internal sealed class ConversionExecution(
         {
             return await failures.FailAsync(e, generation, ex.Kind, ex.Message, options, cancellationToken).ConfigureAwait(false);
         }
+        catch (IOException ex) when (ConverterWorkspace.IsNoSpace(ex))
+        {
+            // The download into a full work folder: the worker's problem, a typed transient failure, never the document's.
+            return await failures.FailAsync(e, generation, FailureKind.StorageTransient, workspace.Full(ex).Message, options, cancellationToken).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Untyped errors: from the converter they count as an engine failure, elsewhere (work folder, store) as a
