@@ -1,5 +1,8 @@
 using Docx2Pdf.Conversion;
+using Docx2Pdf.Core.Tests.Pipeline;
+using Docx2Pdf.Pipeline;
 using Docx2Pdf.Testing;
+using Docx2Pdf.Testing.Doubles;
 
 namespace Docx2Pdf.Core.Tests.Conversion;
 
@@ -53,6 +56,27 @@ public sealed class WorkFolderFullTests : IAsyncLifetime
         using var output = new MemoryStream();
         await converter.ConvertAsync(new MemoryStream(TestDocuments.Simple("Space is back")), output);
         Pdf.Text(output.ToArray()).Should().Contain("Space is back");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_DownloadIntoFullWorkFolder_RetriesWithoutARecordAndConvertsOnceSpaceIsBack()
+    {
+        // The download is the pipeline's own write into Docx2Pdf:WorkFolder; the converter is never reached while it is full.
+        var converter = new GatedConverter();
+        using var h = PipelineHarness.Create(converter, o => o.WorkFolder = _mount);
+        var source = await h.PutAsync(PipelineHarness.InputBucket, "full.docx", new MemoryStream(TestDocuments.Simple("Downloaded later")));
+        Fill(0);
+
+        var full = await h.Pipeline.ProcessAsync(h.Notification(source, deliveryAttempt: 1));
+
+        full.Status.Should().Be(ConversionStatus.FailedTransiently);
+        full.FailureKind.Should().Be(FailureKind.StorageTransient);
+        full.Detail.Should().Contain("work folder's file system is full").And.Contain("Docx2Pdf:WorkFolder");
+        converter.Started.Should().Be(0);
+        (await h.ReadFailureRecordAsync(source.Name)).Should().BeNull("a full disk is the worker's problem, not the document's");
+        File.Delete(Filler);
+        var later = await h.Pipeline.ProcessAsync(h.Notification(source, deliveryAttempt: 2));
+        later.Status.Should().Be(ConversionStatus.Converted);
     }
 
     /// <summary>Fills the tmpfs to its last page, then gives back <paramref name="leaveFree"/> bytes.</summary>
