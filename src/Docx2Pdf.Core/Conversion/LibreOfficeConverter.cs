@@ -51,7 +51,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _options = options.Value;
-        var validation = new LibreOfficeOptionsValidator().Validate(null, _options);
+        var validation = LibreOfficeOptionsRulesValidator.ValidateAll(_options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(LibreOfficeOptions.SectionName, typeof(LibreOfficeOptions), validation.Failures);
