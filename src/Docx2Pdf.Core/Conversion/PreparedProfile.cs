@@ -76,6 +76,7 @@ internal static class PreparedProfile
         var attempts = new List<string>();
         for (var attempt = 0; attempt < 5; attempt++)
         {
+            var started = Stopwatch.GetTimestamp();
             using var p = Process.Start(psi)!;
             _ = p.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
@@ -99,7 +100,9 @@ internal static class PreparedProfile
             }
 
             var text = (await stderr.ConfigureAwait(false)).Trim();
-            attempts.Add(string.Create(CultureInfo.InvariantCulture, $"exit {p.ExitCode}{(text.Length == 0 ? string.Empty : ": " + text[Math.Max(0, text.Length - 200)..])}"));
+            // How long it ran tells an immediate refusal (a missing folder, a resource limit) from work that failed late.
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            attempts.Add(string.Create(CultureInfo.InvariantCulture, $"exit {p.ExitCode} after {seconds:0.00} s{(text.Length == 0 ? string.Empty : ": " + text[Math.Max(0, text.Length - 200)..])}"));
         }
 
         throw new InvalidOperationException(
