@@ -55,19 +55,40 @@ public sealed class Docx2PdfOptions
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>
-    /// When an event's Pub/Sub delivery attempt reaches this number, a failure that could otherwise be retried becomes
-    /// permanent: a failure record is written and the message is acknowledged. Pub/Sub reports delivery attempts only when
-    /// the subscription has a dead-letter policy; <see cref="MaxRetryAge"/> bounds retries when it does not.
+    /// When an event's Pub/Sub delivery attempt reaches this number, an unexpected error (one no typed failure explains, such
+    /// as a bug in an <see cref="OutputNameSelector"/>) becomes permanent: a failure record is written and the message is
+    /// acknowledged. Failures that are not the document's doing never count: a busy converter, an interrupted conversion, a
+    /// storage fault are retried for as long as Pub/Sub redelivers. Engine failures count per source generation instead
+    /// (<see cref="MaxEngineFailures"/>). Pub/Sub reports delivery attempts only when the subscription has a dead-letter
+    /// policy; <see cref="MaxRetryAge"/> bounds the retries when it does not.
     /// The default value is 5.
     /// </summary>
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
-    /// A failure that could otherwise be retried becomes permanent (recorded and acknowledged) when the event was published
-    /// longer ago than this, so nothing is retried forever, with or without a dead-letter policy.
+    /// An unexpected error (see <see cref="MaxDeliveryAttempts"/>) becomes permanent (recorded and acknowledged) when the event
+    /// was published longer ago than this, with or without a dead-letter policy.
     /// The default value is 24 hours.
     /// </summary>
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How many times one generation of a document may time out, crash LibreOffice or take it past its memory cap before it
+    /// gets a permanent failure record (<c>conversion_timeout</c>, <c>engine_crashed</c> or <c>too_complex</c>). Conversions
+    /// the worker died in (a host killed mid-conversion, seen on a redelivery) count too. The count lives in a small object
+    /// beside the failure records (<see cref="FailurePrefix"/>, name ending <c>.engine-failures.json</c>), so it survives
+    /// restarts and is shared by every host; it is removed when the document (or a later generation of it) converts.
+    /// The default value is 2.
+    /// </summary>
+    public int MaxEngineFailures { get; set; } = 2;
+
+    /// <summary>
+    /// When the output name is taken by an object Docx2Pdf did not write (no <see cref="Pipeline.OutputMetadata.MarkerKey"/>
+    /// metadata, for example a user's own <c>contract.pdf</c>), <see langword="false"/> leaves it alone and records an
+    /// <c>output_conflict</c> failure; <see langword="true"/> replaces it with the PDF (logged).
+    /// The default value is <see langword="false"/>.
+    /// </summary>
+    public bool OverwriteForeignOutputs { get; set; }
 
     /// <summary>
     /// What the push endpoint and the pull subscriber do with a delivery that is no storage event at all (bad JSON, no

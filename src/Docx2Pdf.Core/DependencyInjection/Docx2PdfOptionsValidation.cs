@@ -46,6 +46,11 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
             builder.AddError("Docx2Pdf:MaxDeliveryAttempts must be at least 1.");
         }
 
+        if (options.MaxEngineFailures is < 1 or > 100)
+        {
+            builder.AddError($"Docx2Pdf:MaxEngineFailures must be between 1 and 100, for example 2; it is {options.MaxEngineFailures}.");
+        }
+
         if (options.MaxRetryAge <= TimeSpan.Zero || options.MaxRetryAge > MaxRetryAgeLimit)
         {
             builder.AddError($"Docx2Pdf:MaxRetryAge must be positive and at most 31 days (Pub/Sub keeps messages at most that long), for example 1.00:00:00 (one day); it is {options.MaxRetryAge}.");
