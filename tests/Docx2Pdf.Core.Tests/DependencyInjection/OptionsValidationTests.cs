@@ -18,6 +18,7 @@ public sealed class OptionsValidationTests
         { "Docx2Pdf:WorkFolder", o => o.WorkFolder = " " },
         { "Docx2Pdf:MaxDocumentBytes", o => o.MaxDocumentBytes = 0 },
         { "Docx2Pdf:MaxDeliveryAttempts", o => o.MaxDeliveryAttempts = 0 },
+        { "Docx2Pdf:MaxEngineFailures", o => o.MaxEngineFailures = 101 },
         { "Docx2Pdf:MaxRetryAge", o => o.MaxRetryAge = TimeSpan.Zero },
         { "Docx2Pdf:MaxRetryAge", o => o.MaxRetryAge = TimeSpan.FromDays(60) },
         { "Docx2Pdf:Extensions", o => o.Extensions = [] },
