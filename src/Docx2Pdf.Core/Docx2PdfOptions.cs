@@ -52,6 +52,7 @@ public sealed class Docx2PdfOptions
     public IList<string> Extensions { get; set; } = [".docx"];
 
     /// <summary>Objects larger than this many bytes are ignored (logged), never downloaded. The default value is 100 MiB.</summary>
+    [SettingRange(typeof(long), "1", "9223372036854775807", ErrorMessage = "Docx2Pdf:MaxDocumentBytes must be at least 1.")]
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>
@@ -63,13 +64,15 @@ public sealed class Docx2PdfOptions
     /// policy; <see cref="MaxRetryAge"/> bounds the retries when it does not.
     /// The default value is 5.
     /// </summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:MaxDeliveryAttempts must be at least 1.")]
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
     /// An unexpected error (see <see cref="MaxDeliveryAttempts"/>) becomes permanent (recorded and acknowledged) when the event
-    /// was published longer ago than this, with or without a dead-letter policy.
+    /// was published longer ago than this, with or without a dead-letter policy. At most 31 days.
     /// The default value is 24 hours.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "31.00:00:00", MinimumIsExclusive = true, ErrorMessage = "Docx2Pdf:MaxRetryAge must be positive and at most 31 days (Pub/Sub keeps messages at most that long), for example 1.00:00:00 (one day).")]
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
@@ -80,6 +83,7 @@ public sealed class Docx2PdfOptions
     /// restarts and is shared by every host; it is removed when the document (or a later generation of it) converts.
     /// The default value is 2.
     /// </summary>
+    [SettingRange(1, 100, ErrorMessage = "Docx2Pdf:MaxEngineFailures must be between 1 and 100, for example 2.")]
     public int MaxEngineFailures { get; set; } = 2;
 
     /// <summary>
