@@ -6,7 +6,7 @@ namespace Docx2Pdf.Conversion;
 internal sealed class LibreOfficeOptionsValidator : IValidateOptions<LibreOfficeOptions>
 {
     private const string Prefix = LibreOfficeOptions.SectionName + ":";
-    private const long MinimumMemoryLimit = 256L * 1024 * 1024;
+    internal const long MinimumMemoryLimit = 256L * 1024 * 1024;
 
     public ValidateOptionsResult Validate(string? name, LibreOfficeOptions options)
     {

@@ -24,7 +24,7 @@ internal static class LibreOfficeServiceCollectionExtensions
         var options = services.AddOptions<LibreOfficeOptions>();
         if (configuration is not null)
         {
-            options.Bind(configuration);
+            options.Configure(o => o.BindKeepingSizingUnset(configuration, () => configuration.Bind(o)));
         }
 
         if (configure is not null)

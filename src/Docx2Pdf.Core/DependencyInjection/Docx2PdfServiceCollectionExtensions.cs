@@ -167,7 +167,8 @@ public static class Docx2PdfServiceCollectionExtensions
             var bound = Section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
             if (bound is not null)
             {
-                Docx2PdfConfiguration.BindReplacingLists(bound, options, (nameof(LibreOfficeOptions.EnabledFormats), s => options.EnabledFormats = s.Get<List<InputFormat>>() ?? []));
+                options.BindKeepingSizingUnset(bound, () =>
+                    Docx2PdfConfiguration.BindReplacingLists(bound, options, (nameof(LibreOfficeOptions.EnabledFormats), s => options.EnabledFormats = s.Get<List<InputFormat>>() ?? [])));
             }
         }
     }
