@@ -9,7 +9,8 @@
 // The host is built as the image builds it (eng/image-steps.sh check: self-contained ReadyToRun publish, profile prepared
 // once) and started as the image starts it (the executable, Docx2Pdf:LibreOffice:ProfileTemplateFolder set).
 // While iterating: --sizes 2G:2 --start-runs 3 --conversions 20; --host-env K=V (repeatable) sets host variables;
-// --plain-publish (framework-dependent, no ReadyToRun, run with `dotnet`) and --no-prepared-profile measure what each saves.
+// --plain-publish (framework-dependent, no ReadyToRun, run with `dotnet`) and --no-prepared-profile measure what each saves;
+// --app DIR reuses a service built by `bash eng/image-steps.sh check DIR` (profile in DIR.profile) across runs.
 // Needs root and cgroup v1 (memory, cpu, cpuacct) or v2 (memory, cpu) writable, and unshare(1).
 using System.Diagnostics;
 using System.Globalization;
@@ -22,7 +23,7 @@ namespace Docx2Pdf.Benchmarks
 {
     internal sealed record HostBenchSettings(
         IReadOnlyList<ContainerSize> Sizes, int Conversions, int StartRuns, string? Out, string? SizeEnv, IReadOnlyList<string> HostEnv, int CpuWeight, string CommandLine,
-        bool PlainPublish = false, bool PreparedProfile = true)
+        bool PlainPublish = false, bool PreparedProfile = true, string? App = null)
     {
         public static HostBenchSettings Parse(string[] args)
         {
@@ -39,7 +40,8 @@ namespace Docx2Pdf.Benchmarks
                 int.Parse(Get("--cpu-weight") ?? "100", CultureInfo.InvariantCulture),
                 string.Join(' ', args),
                 args.Contains("--plain-publish"),
-                !args.Contains("--no-prepared-profile"));
+                !args.Contains("--no-prepared-profile"),
+                Get("--app") is { } app ? Path.GetFullPath(app) : null);
         }
     }
 
@@ -90,9 +92,13 @@ namespace Docx2Pdf.Benchmarks
             Directory.CreateDirectory(work);
             try
             {
-                var app = Path.Combine(work, "app");
-                var profile = Path.Combine(work, "profile");
-                if (settings.PlainPublish)
+                var app = settings.App ?? Path.Combine(work, "app");
+                var profile = settings.App is null ? Path.Combine(work, "profile") : settings.App + ".profile";
+                if (settings.App is not null)
+                {
+                    Console.WriteLine($"Using the service built in {app}, profile {profile}");
+                }
+                else if (settings.PlainPublish)
                 {
                     Console.WriteLine($"Publishing samples/Docx2Pdf.CloudRun (Release, framework-dependent) to {app} ...");
                     await RunToEndAsync("dotnet", ["publish", Path.Combine(repo, "samples", "Docx2Pdf.CloudRun"), "-c", "Release", "-o", app, "--nologo", "-v", "q"]);
