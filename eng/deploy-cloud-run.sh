@@ -31,10 +31,11 @@ ACK_DEADLINE_SECONDS=600
 # Exponential redelivery backoff of the push subscription.
 MIN_RETRY_DELAY=10s
 MAX_RETRY_DELAY=600s
-# Deliveries before Pub/Sub moves a message to the dead-letter topic. Above Docx2Pdf:MaxDeliveryAttempts (5), so the
-# library writes its own failure record for a document that keeps failing; what still reaches the dead-letter topic is
-# what the library could never answer (a host that crashes on it, storage down for hours).
-MAX_DELIVERY_ATTEMPTS=20
+# Deliveries before Pub/Sub moves a message to the dead-letter topic. The library records a document that keeps failing
+# itself (Docx2Pdf:MaxEngineFailures, 2; Docx2Pdf:MaxDeliveryAttempts, 5, for unexpected errors) and never gives up on
+# back-pressure or storage faults, which also use deliveries: with the 10-600 s backoff, 50 deliveries are hours of
+# retries. What still reaches the dead-letter topic (storage down longer than that) is kept there, not lost.
+MAX_DELIVERY_ATTEMPTS=50
 
 usage() {
   sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'

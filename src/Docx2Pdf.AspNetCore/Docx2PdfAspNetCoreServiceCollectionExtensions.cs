@@ -28,6 +28,7 @@ public static class Docx2PdfAspNetCoreServiceCollectionExtensions
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPushOptions>, PubSubPushOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPushOptions>, PubSubPushOptionsRulesValidator>());
         builder.Services.TryAddSingleton<OptionsRegistration<PubSubPushOptions>>();
         AddShared(builder.Services);
         return builder;

@@ -40,7 +40,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         RequireDocx2Pdf(services, typeof(IConversionPipeline), nameof(MapPubSubConversion));
 
-        var options = Validated(services, new PubSubPushOptionsValidator(services.GetService<IHostEnvironment>()), PubSubPushOptions.SectionName);
+        var options = Validated(services, PubSubPushOptions.SectionName, new PubSubPushOptionsValidator(), new PubSubPushOptionsRulesValidator(services.GetService<IHostEnvironment>()));
         var handler = new PubSubPushHandler(
             services.GetRequiredService<IConversionPipeline>(),
             services.GetRequiredService<DeliveryPolicy>(),
@@ -73,7 +73,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         RequireDocx2Pdf(services, typeof(IDocumentConverter), nameof(MapDocx2PdfConversion));
 
-        var options = Validated(services, new ConvertEndpointOptionsValidator(), ConvertEndpointOptions.SectionName);
+        var options = Validated(services, ConvertEndpointOptions.SectionName, new ConvertEndpointOptionsValidator());
         var handler = new ConvertHandler(
             services.GetRequiredService<IDocumentConverter>(),
             services.GetService<ConversionAdmission>() ?? new ConversionAdmission(services.GetRequiredService<IOptions<LibreOfficeOptions>>()),
@@ -96,7 +96,7 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
         }
     }
 
-    private static T Validated<T>(IServiceProvider services, IValidateOptions<T> validator, string sectionName)
+    private static T Validated<T>(IServiceProvider services, string sectionName, params IValidateOptions<T>[] validators)
         where T : class, new()
     {
         T value;
@@ -110,11 +110,20 @@ public static class Docx2PdfEndpointRouteBuilderExtensions
             // Configure<T>() calls, so settings are never silently ignored.
             value = services.GetRequiredService<IOptions<T>>().Value;
             var configuration = services.GetService<Docx2PdfConfiguration>() ?? new Docx2PdfConfiguration(null);
-            configuration.SubSection(services, sectionName)?.Bind(value);
+            if (configuration.SubSection(services, sectionName) is { } section)
+            {
+                Docx2PdfConfiguration.Bind(section, value);
+            }
         }
 
         // Validated here as well as on start, so an endpoint mapped without AddPubSubPush()/AddConvertEndpoint() is checked too.
-        var result = validator.Validate(Microsoft.Extensions.Options.Options.DefaultName, value);
+        var results = new ValidateOptionsResultBuilder();
+        foreach (var validator in validators)
+        {
+            results.AddResult(validator.Validate(Microsoft.Extensions.Options.Options.DefaultName, value));
+        }
+
+        var result = results.Build();
         return result.Failed ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(T), result.Failures) : value;
     }
 

@@ -52,22 +52,47 @@ public sealed class Docx2PdfOptions
     public IList<string> Extensions { get; set; } = [".docx"];
 
     /// <summary>Objects larger than this many bytes are ignored (logged), never downloaded. The default value is 100 MiB.</summary>
+    [SettingRange(typeof(long), "1", "9223372036854775807", ErrorMessage = "Docx2Pdf:MaxDocumentBytes must be at least 1.")]
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>
-    /// When an event's Pub/Sub delivery attempt reaches this number, a failure that could otherwise be retried becomes
-    /// permanent: a failure record is written and the message is acknowledged. Pub/Sub reports delivery attempts only when
-    /// the subscription has a dead-letter policy; <see cref="MaxRetryAge"/> bounds retries when it does not.
+    /// When an event's Pub/Sub delivery attempt reaches this number, an unexpected error (one no typed failure explains, such
+    /// as a bug in an <see cref="OutputNameSelector"/>) becomes permanent: a failure record is written and the message is
+    /// acknowledged. Failures that are not the document's doing never count: a busy converter, an interrupted conversion, a
+    /// storage fault are retried for as long as Pub/Sub redelivers. Engine failures count per source generation instead
+    /// (<see cref="MaxEngineFailures"/>). Pub/Sub reports delivery attempts only when the subscription has a dead-letter
+    /// policy; <see cref="MaxRetryAge"/> bounds the retries when it does not.
     /// The default value is 5.
     /// </summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:MaxDeliveryAttempts must be at least 1.")]
     public int MaxDeliveryAttempts { get; set; } = 5;
 
     /// <summary>
-    /// A failure that could otherwise be retried becomes permanent (recorded and acknowledged) when the event was published
-    /// longer ago than this, so nothing is retried forever, with or without a dead-letter policy.
+    /// An unexpected error (see <see cref="MaxDeliveryAttempts"/>) becomes permanent (recorded and acknowledged) when the event
+    /// was published longer ago than this, with or without a dead-letter policy. At most 31 days.
     /// The default value is 24 hours.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "31.00:00:00", MinimumIsExclusive = true, ErrorMessage = "Docx2Pdf:MaxRetryAge must be positive and at most 31 days (Pub/Sub keeps messages at most that long), for example 1.00:00:00 (one day).")]
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How many times one generation of a document may time out, crash LibreOffice or take it past its memory cap before it
+    /// gets a permanent failure record (<c>conversion_timeout</c>, <c>engine_crashed</c> or <c>too_complex</c>). Conversions
+    /// the worker died in (a host killed mid-conversion, seen on a redelivery) count too. The count lives in a small object
+    /// beside the failure records (<see cref="FailurePrefix"/>, name ending <c>.engine-failures.json</c>), so it survives
+    /// restarts and is shared by every host; it is removed when the document (or a later generation of it) converts.
+    /// The default value is 2.
+    /// </summary>
+    [SettingRange(1, 100, ErrorMessage = "Docx2Pdf:MaxEngineFailures must be between 1 and 100, for example 2.")]
+    public int MaxEngineFailures { get; set; } = 2;
+
+    /// <summary>
+    /// When the output name is taken by an object Docx2Pdf did not write (no <see cref="Pipeline.OutputMetadata.MarkerKey"/>
+    /// metadata, for example a user's own <c>contract.pdf</c>), <see langword="false"/> leaves it alone and records an
+    /// <c>output_conflict</c> failure; <see langword="true"/> replaces it with the PDF (logged).
+    /// The default value is <see langword="false"/>.
+    /// </summary>
+    public bool OverwriteForeignOutputs { get; set; }
 
     /// <summary>
     /// What the push endpoint and the pull subscriber do with a delivery that is no storage event at all (bad JSON, no

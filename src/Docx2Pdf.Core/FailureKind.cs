@@ -53,11 +53,25 @@ public enum FailureKind
     /// the instance was killed and replaced. Retried, like a timeout: another attempt may run with more room.
     /// </summary>
     TooComplex,
+
+    /// <summary>
+    /// The output name is taken by an object Docx2Pdf did not write (no <see cref="Pipeline.OutputMetadata.MarkerKey"/>): it is
+    /// left alone unless <c>Docx2Pdf:OverwriteForeignOutputs</c> is set. Never retried.
+    /// </summary>
+    OutputConflict,
 }
 
 /// <summary>The single place where a <see cref="FailureKind"/> decides acknowledge versus retry.</summary>
 public static class FailureKindExtensions
 {
+    /// <summary>
+    /// Returns <see langword="true"/> when the engine failed on the document itself (it ran out of time, crashed LibreOffice or
+    /// took it past its memory cap): retryable, but counted per source generation toward <c>Docx2Pdf:MaxEngineFailures</c>.
+    /// </summary>
+    /// <param name="kind">The failure kind.</param>
+    public static bool IsEngineFailure(this FailureKind kind) =>
+        kind is FailureKind.ConversionTimeout or FailureKind.EngineCrashed or FailureKind.TooComplex;
+
     /// <summary>Returns <see langword="true"/> when a later attempt of the same work can succeed.</summary>
     /// <param name="kind">The failure kind.</param>
     public static bool IsTransient(this FailureKind kind) => kind switch
@@ -103,6 +117,7 @@ public static class FailureKindExtensions
         FailureKind.StoragePermanent => "storage_permanent",
         FailureKind.Interrupted => "interrupted",
         FailureKind.TooComplex => "too_complex",
+        FailureKind.OutputConflict => "output_conflict",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -41,6 +41,18 @@ internal static partial class Log
     [LoggerMessage(414, LogLevel.Warning, "Docx2Pdf:InputBuckets is empty: events naming any bucket are converted, so whoever can deliver an event can have any object this identity can read converted into the output bucket. Name the buckets you watch.")]
     public static partial void AnyInputBucket(ILogger logger);
 
+    [LoggerMessage(415, LogLevel.Error, "Event {MessageId} for gs://{Bucket}/{ObjectName}: its engine failure ({FailureKind}) could not be counted in gs://{OutputBucket}/{CountObject}; the delivery is retried.")]
+    public static partial void EngineFailureNotCounted(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText outputBucket, LogText countObject, LogText failureKind, Exception exception);
+
+    [LoggerMessage(416, LogLevel.Warning, "Event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation}: giving up after {EngineFailures} engine failure(s) (last {FailureKind}) and {Unfinished} unfinished conversion(s) (Docx2Pdf:MaxEngineFailures {MaxEngineFailures}).")]
+    public static partial void EngineFailuresExhausted(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long generation, LogText failureKind, int engineFailures, int unfinished, int maxEngineFailures);
+
+    [LoggerMessage(417, LogLevel.Information, "Event {MessageId} for gs://{Bucket}/{ObjectName} generation {Generation} converted: removed the failure record gs://{OutputBucket}/{RecordObject} it supersedes.")]
+    public static partial void SupersededRecordRemoved(ILogger logger, LogText messageId, LogText bucket, LogText objectName, long generation, LogText outputBucket, LogText recordObject);
+
+    [LoggerMessage(418, LogLevel.Warning, "Event {MessageId} for gs://{Bucket}/{ObjectName}: a superseded failure record or engine-failure count in bucket {OutputBucket} could not be updated or removed; it changes no later decision.")]
+    public static partial void CleanUpFailed(ILogger logger, LogText messageId, LogText bucket, LogText objectName, LogText outputBucket, Exception exception);
+
     [LoggerMessage(411, LogLevel.Information, "The document converter is warm after {ElapsedMs:0} ms.")]
     public static partial void ConverterWarm(ILogger logger, double elapsedMs);
 

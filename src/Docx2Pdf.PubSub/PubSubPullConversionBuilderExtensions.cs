@@ -55,7 +55,7 @@ public static class PubSubPullConversionBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder.Services);
-        builder.Services.Configure<PubSubPullOptions>(section);
+        builder.Services.Configure<PubSubPullOptions>(options => Docx2PdfConfiguration.Bind(section, options));
         return builder;
     }
 
@@ -72,6 +72,7 @@ public static class PubSubPullConversionBuilderExtensions
         // The Docx2Pdf section's PubSub:Pull first (when there is one); code and explicit sections are applied after it.
         RelativeSectionBinder<PubSubPullOptions>.Register(services, PubSubPullOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPullOptions>, PubSubPullOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PubSubPullOptions>, PubSubPullOptionsRulesValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PullHealth>();
         services.TryAddSingleton<ConcurrencyDefaults>();

@@ -52,7 +52,7 @@ public sealed class MappingTests
         var options = new PubSubPushOptions { Authentication = PushAuthentication.GoogleOidc };
         options.GoogleOidc.Audience = "https://docx2pdf.example/";
 
-        var result = new PubSubPushOptionsValidator().Validate(null, options);
+        var result = new PubSubPushOptionsRulesValidator().Validate(null, options);
 
         result.Failed.Should().BeTrue();
         result.FailureMessage.Should().Contain(PubSubPushOptions.SectionName + ":GoogleOidc:AllowedServiceAccounts");
@@ -61,7 +61,7 @@ public sealed class MappingTests
     [Fact]
     public void Validate_DefaultsWithAnAuthenticationChoice_Succeed()
     {
-        new PubSubPushOptionsValidator().Validate(null, new PubSubPushOptions { Authentication = PushAuthentication.Platform }).Succeeded.Should().BeTrue();
+        new PubSubPushOptionsRulesValidator().Validate(null, new PubSubPushOptions { Authentication = PushAuthentication.Platform }).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -69,6 +69,6 @@ public sealed class MappingTests
     {
         var options = new PubSubPushOptions { AckDeadline = TimeSpan.FromSeconds(10), DeadlineSafetyMargin = TimeSpan.FromSeconds(30) };
 
-        PubSubPushOptionsValidator.EffectiveMargin(options).Should().Be(TimeSpan.FromSeconds(5));
+        PubSubPushOptionsRulesValidator.EffectiveMargin(options).Should().Be(TimeSpan.FromSeconds(5));
     }
 }

@@ -16,7 +16,7 @@ public static class PushRequests
     /// </summary>
     public static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static HttpRequestMessage Wrapped(string bucket, string objectName, long generation, long size, string eventType = "OBJECT_FINALIZE", string? messageId = null)
+    public static HttpRequestMessage Wrapped(string bucket, string objectName, long generation, long size, string eventType = "OBJECT_FINALIZE", string? messageId = null, int? deliveryAttempt = null)
     {
         var (data, attributes) = StorageNotification.Create(bucket, objectName, generation, size, eventType);
         var attrs = new JsonObject();
@@ -36,6 +36,12 @@ public static class PushRequests
             },
             ["subscription"] = Subscription,
         };
+        if (deliveryAttempt is { } attempt)
+        {
+            // Sent by Pub/Sub when the subscription has a dead-letter policy.
+            body["deliveryAttempt"] = attempt;
+        }
+
         return new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
     }
 

@@ -31,16 +31,15 @@ public sealed class PubSubPullOptionsTests
     [Fact]
     public void Validate_OutstandingBelowConcurrency_FailsNamingBothSettings()
     {
-        var result = new PubSubPullOptionsValidator().Validate(null, new PubSubPullOptions
+        var result = new PubSubPullOptionsRulesValidator().Validate(null, new PubSubPullOptions
         {
             Subscription = "projects/p/subscriptions/sub",
             MaxConcurrentConversions = 4,
             MaxOutstandingMessages = 2,
-            AckDeadline = TimeSpan.FromSeconds(5),
         });
 
         result.Failed.Should().BeTrue();
-        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:Pull:MaxOutstandingMessages").And.Contain("Docx2Pdf:PubSub:Pull:AckDeadline");
+        result.FailureMessage.Should().Contain("Docx2Pdf:PubSub:Pull:MaxOutstandingMessages").And.Contain("Docx2Pdf:PubSub:Pull:MaxConcurrentConversions");
     }
 
     [Fact]

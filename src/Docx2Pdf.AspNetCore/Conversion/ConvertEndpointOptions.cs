@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace Docx2Pdf.AspNetCore.Conversion;
 
 /// <summary>Settings of the synchronous convert endpoint mapped by <c>MapDocx2PdfConversion()</c>.</summary>
@@ -9,18 +12,11 @@ public sealed class ConvertEndpointOptions
     /// </summary>
     public const string SectionName = "Docx2Pdf:Convert";
 
-    /// <summary>The largest document accepted, in bytes; larger requests are answered 413. The default value is 50 MiB (52428800).</summary>
+    /// <summary>The largest document accepted, in bytes (1 byte to 4 GiB); larger requests are answered 413. The default value is 50 MiB (52428800).</summary>
+    [SettingRange(typeof(long), "1", "4294967296", ErrorMessage = "Docx2Pdf:Convert:MaxRequestBodySize must be between 1 byte and 4 GiB (4294967296).")]
     public long MaxRequestBodySize { get; set; } = 50L * 1024 * 1024;
 }
 
-/// <summary>Validates <see cref="ConvertEndpointOptions"/>; messages name the setting.</summary>
-internal sealed class ConvertEndpointOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<ConvertEndpointOptions>
-{
-    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, ConvertEndpointOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.MaxRequestBodySize is < 1 or > 4L * 1024 * 1024 * 1024
-            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"{ConvertEndpointOptions.SectionName}:MaxRequestBodySize must be between 1 byte and 4 GiB; it is {options.MaxRequestBodySize}.")
-            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
-    }
-}
+/// <summary>The data-annotation rules of <see cref="ConvertEndpointOptions"/>, source-generated; it has no cross-field rules.</summary>
+[OptionsValidator]
+internal sealed partial class ConvertEndpointOptionsValidator : IValidateOptions<ConvertEndpointOptions>;

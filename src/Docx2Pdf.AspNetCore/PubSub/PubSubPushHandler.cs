@@ -22,8 +22,8 @@ internal sealed class PubSubPushHandler(
     ILogger logger)
 {
     private readonly PushTokenVerifier? _verifier =
-        PubSubPushOptionsValidator.EffectiveMode(options) == PushAuthentication.GoogleOidc ? new PushTokenVerifier(options.GoogleOidc, logger) : null;
-    private readonly TimeSpan _workBudget = options.AckDeadline - PubSubPushOptionsValidator.EffectiveMargin(options);
+        PubSubPushOptionsRulesValidator.EffectiveMode(options) == PushAuthentication.GoogleOidc ? new PushTokenVerifier(options.GoogleOidc, logger) : null;
+    private readonly TimeSpan _workBudget = options.AckDeadline - PubSubPushOptionsRulesValidator.EffectiveMargin(options);
 
     /// <summary>Says at start who authenticates the pushes this endpoint accepts (a warning when nobody does).</summary>
     public void LogAuthentication(string pattern)

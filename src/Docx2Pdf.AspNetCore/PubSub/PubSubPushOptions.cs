@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace Docx2Pdf.AspNetCore.PubSub;
 
 /// <summary>Settings of the Pub/Sub push and Eventarc endpoint mapped by <c>MapPubSubConversion()</c>.</summary>
@@ -14,19 +17,22 @@ public sealed class PubSubPushOptions
     /// answered 503 <see cref="DeadlineSafetyMargin"/> before Pub/Sub would redeliver. Set it to the subscription's value.
     /// The default value is 600 seconds, what Cloud Run's documentation recommends for push subscriptions.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:10", "00:10:00", ErrorMessage = "Docx2Pdf:PubSub:Push:AckDeadline must be between 10 and 600 seconds (Pub/Sub's range), for example 00:10:00.")]
     public TimeSpan AckDeadline { get; set; } = TimeSpan.FromSeconds(600);
 
     /// <summary>
     /// How long before <see cref="AckDeadline"/> the work is cancelled, so the 503 reaches Pub/Sub in time. The effective
-    /// margin is at most half the ack deadline. The same margin is kept before the host's shutdown timeout.
+    /// margin is at most half the ack deadline. The same margin is kept before the host's shutdown timeout. At most 5 minutes.
     /// The default value is 10 seconds.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Docx2Pdf:PubSub:Push:DeadlineSafetyMargin must be between 0 and 5 minutes (00:05:00).")]
     public TimeSpan DeadlineSafetyMargin { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The largest request body accepted, in bytes; larger requests are answered 413. A Cloud Storage notification is about
-    /// 1 KB. The default value is 1 MiB (1048576).
+    /// 1 KB. Between 1024 bytes and 64 MiB. The default value is 1 MiB (1048576).
     /// </summary>
+    [SettingRange(typeof(long), "1024", "67108864", ErrorMessage = "Docx2Pdf:PubSub:Push:MaxRequestBodySize must be between 1024 bytes and 64 MiB (67108864).")]
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;
 
     /// <summary>
@@ -41,6 +47,10 @@ public sealed class PubSubPushOptions
     /// <summary>How the Google-signed OIDC token is verified when <see cref="Authentication"/> is <see cref="PushAuthentication.GoogleOidc"/>.</summary>
     public GoogleOidcOptions GoogleOidc { get; set; } = new();
 }
+
+/// <summary>The data-annotation rules of <see cref="PubSubPushOptions"/>, source-generated; the authentication rules are in <see cref="PubSubPushOptionsRulesValidator"/>.</summary>
+[OptionsValidator]
+internal sealed partial class PubSubPushOptionsValidator : IValidateOptions<PubSubPushOptions>;
 
 /// <summary>Who verifies that a push request comes from the Pub/Sub subscription (or Eventarc trigger) it claims to.</summary>
 public enum PushAuthentication
@@ -81,16 +91,16 @@ public sealed class GoogleOidcOptions
 
     /// <summary>
     /// The service-account e-mails whose tokens are accepted (the subscription's push service account). Required: any
-    /// Google account can mint a token for any audience. The default value is empty.
+    /// Google account can mint a token for any audience. A configured list replaces the default. The default value is empty.
     /// </summary>
     public IList<string> AllowedServiceAccounts { get; } = [];
 
-    /// <summary>The accepted <c>iss</c> claims. The default value is <c>accounts.google.com</c> and <c>https://accounts.google.com</c>.</summary>
+    /// <summary>The accepted <c>iss</c> claims; a configured list replaces the default. The default value is <c>accounts.google.com</c> and <c>https://accounts.google.com</c>.</summary>
     public IList<string> Issuers { get; } = ["accounts.google.com", "https://accounts.google.com"];
 
     /// <summary>Where the signing keys (a JWKS document) are fetched from. The default value is <see cref="GoogleCertificatesUrl"/>.</summary>
     public string CertificatesUrl { get; set; } = GoogleCertificatesUrl;
 
-    /// <summary>Tolerated clock skew for the <c>iat</c> and <c>exp</c> checks. The default value is 30 seconds.</summary>
+    /// <summary>Tolerated clock skew for the <c>iat</c> and <c>exp</c> checks, at most 5 minutes. The default value is 30 seconds.</summary>
     public TimeSpan ClockTolerance { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -51,7 +51,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _options = options.Value;
-        var validation = new LibreOfficeOptionsValidator().Validate(null, _options);
+        var validation = LibreOfficeOptionsRulesValidator.ValidateAll(_options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(LibreOfficeOptions.SectionName, typeof(LibreOfficeOptions), validation.Failures);
@@ -122,7 +122,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         try
         {
             var scratch = workspace.CreateFolder("profile-template-tmp");
-            await PreparedProfile.PrepareAsync(installation, folder, scratch, options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            await PreparedProfile.PrepareAsync(installation, folder, scratch, options.StartTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -393,7 +393,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
             try
             {
                 var scratch = _workspace.CreateFolder("profile-template-tmp");
-                await PreparedProfile.PrepareAsync(installation, folder, scratch, _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+                await PreparedProfile.PrepareAsync(installation, folder, scratch, _options.StartTimeout, _time, cancellationToken).ConfigureAwait(false);
                 ConverterWorkspace.Delete(scratch);
                 return folder;
             }
@@ -404,7 +404,7 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         }
 
         var tmp = _workspace.CreateFolder("profile-template-tmp");
-        await PreparedProfile.PrepareAsync(installation, _workspace.ProfileTemplate, tmp, _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        await PreparedProfile.PrepareAsync(installation, _workspace.ProfileTemplate, tmp, _options.StartTimeout, _time, cancellationToken).ConfigureAwait(false);
         ConverterWorkspace.Delete(tmp);
         return _workspace.ProfileTemplate;
     }

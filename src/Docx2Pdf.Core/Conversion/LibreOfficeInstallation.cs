@@ -13,7 +13,7 @@ internal sealed partial class LibreOfficeInstallation
 
     private static readonly string[] ProgramFolders = ["/usr/lib/libreoffice/program", "/usr/local/lib/libreoffice/program"];
 
-    private LibreOfficeInstallation(string sofficeBin, string python, string pythonModules, string version)
+    internal LibreOfficeInstallation(string sofficeBin, string python, string pythonModules, string version)
     {
         SofficeBin = sofficeBin;
         Python = python;

@@ -1,8 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace Docx2Pdf.Conversion;
 
 /// <summary>
 /// Settings of <see cref="LibreOfficeConverter"/>, bound from the configuration section <see cref="SectionName"/>
-/// (<c>Docx2Pdf:LibreOffice</c>) and validated at start-up.
+/// (<c>Docx2Pdf:LibreOffice</c>) and validated at start-up. Time spans have upper bounds, so <c>60</c> (read as 60 days)
+/// fails at start instead of meaning 60 days.
 /// </summary>
 public sealed class LibreOfficeOptions
 {
@@ -16,6 +20,7 @@ public sealed class LibreOfficeOptions
     /// <summary>Number of warm LibreOffice instances, which is also the number of conversions that run at once.
     /// The default value, through <c>AddDocx2Pdf()</c>, is derived from the container's CPU and memory limits
     /// (docs/sizing.md); for options created directly it is <see cref="Environment.ProcessorCount"/>.</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:PoolSize must be at least 1.")]
     public int PoolSize
     {
         get => _poolSize ?? Environment.ProcessorCount;
@@ -24,21 +29,26 @@ public sealed class LibreOfficeOptions
 
     /// <summary>How many calls may wait for a free instance; one more is turned away at once with
     /// <see cref="ConverterBusyException"/>. Zero means no waiting. The default value is 32.</summary>
+    [SettingRange(0, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:QueueLength must be 0 or more.")]
     public int QueueLength { get; set; } = 32;
 
     /// <summary>How long a call waits for a free instance before it fails with <see cref="ConverterBusyException"/>.
     /// The default value is 30 seconds.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:10:00", MinimumIsExclusive = true, ErrorMessage = "Docx2Pdf:LibreOffice:QueueTimeout must be greater than zero and at most 10 minutes (00:10:00); write seconds as hh:mm:ss, for example 00:01:00.")]
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long LibreOffice may spend loading and exporting one document before its instance is killed and
     /// the call fails with <see cref="ConversionTimeoutException"/>. The default value is 60 seconds.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "01:00:00", MinimumIsExclusive = true, ErrorMessage = "Docx2Pdf:LibreOffice:ConversionTimeout must be greater than zero and at most 1 hour (01:00:00); write seconds as hh:mm:ss, for example 00:01:00.")]
     public TimeSpan ConversionTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long an instance may take to start and accept UNO connections. The default value is 30 seconds.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:10:00", MinimumIsExclusive = true, ErrorMessage = "Docx2Pdf:LibreOffice:StartTimeout must be greater than zero and at most 10 minutes (00:10:00); write seconds as hh:mm:ss, for example 00:01:00.")]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>An instance is restarted after this many conversions (its memory grows and is not returned).
     /// The default value is 200.</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxConversionsPerInstance must be at least 1.")]
     public int MaxConversionsPerInstance { get; set; } = 200;
 
     /// <summary>An instance is restarted after a conversion that leaves its private resident memory (RssAnon + RssShmem
@@ -46,6 +56,7 @@ public sealed class LibreOfficeOptions
     /// VmRSS also counts) above this many mebibytes. The default value, through <c>AddDocx2Pdf()</c>, is derived from
     /// the container's memory limit (three quarters of each instance's share, at most 1024; docs/sizing.md); for options
     /// created directly it is 1024.</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxInstanceMemoryMegabytes must be at least 1.")]
     public int MaxInstanceMemoryMegabytes
     {
         get => _maxInstanceMemoryMegabytes ?? 1024;
@@ -114,6 +125,7 @@ public sealed class LibreOfficeOptions
     /// <summary>Folder for profiles, per-instance temporary folders and per-conversion files; a private sub-folder
     /// (0700) is created in it and removed on dispose. The folder itself must belong to this process's user and not be
     /// writable by others, or the converter refuses to start. The default value is <c>docx2pdf</c> under <see cref="Path.GetTempPath"/>.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:LibreOffice:WorkFolder must be a folder path.")]
     public string WorkFolder { get; set; } = Path.Combine(Path.GetTempPath(), "docx2pdf");
 
     /// <summary>Path of <c>soffice.bin</c> or of the <c>soffice</c> launcher (its <c>soffice.bin</c> beside it is used).
@@ -130,17 +142,21 @@ public sealed class LibreOfficeOptions
 
     /// <summary>Largest accepted input, in bytes; larger fails with <see cref="FailureKind.DocumentTooLarge"/>.
     /// The default value is 104857600 (100 MiB).</summary>
+    [SettingRange(typeof(long), "1", "9223372036854775807", ErrorMessage = "Docx2Pdf:LibreOffice:MaxInputBytes must be at least 1.")]
     public long MaxInputBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>Zip-bomb limit: largest total uncompressed size of a ZIP-based input, in bytes.
     /// The default value is 1073741824 (1 GiB).</summary>
+    [SettingRange(typeof(long), "1", "9223372036854775807", ErrorMessage = "Docx2Pdf:LibreOffice:MaxUncompressedBytes must be at least 1.")]
     public long MaxUncompressedBytes { get; set; } = 1024L * 1024 * 1024;
 
     /// <summary>Zip-bomb limit: most entries in a ZIP-based input. The default value is 10000.</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxZipEntries must be at least 1.")]
     public int MaxZipEntries { get; set; } = 10_000;
 
     /// <summary>Zip-bomb limit: highest uncompressed/compressed ratio of one entry larger than 1 MiB.
     /// The default value is 200.</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxCompressionRatio must be at least 1.")]
     public int MaxCompressionRatio { get; set; } = 200;
 
     /// <summary>Cold mode: no warm pool; every conversion starts a LibreOffice instance on a prepared profile and
@@ -151,3 +167,7 @@ public sealed class LibreOfficeOptions
     /// measure what it saves (bench/Docx2Pdf.Benchmarks --cold-start).</summary>
     internal bool WarmUpConversion { get; set; } = true;
 }
+
+/// <summary>The data-annotation rules of <see cref="LibreOfficeOptions"/>, source-generated.</summary>
+[OptionsValidator]
+internal sealed partial class LibreOfficeOptionsValidator : IValidateOptions<LibreOfficeOptions>;

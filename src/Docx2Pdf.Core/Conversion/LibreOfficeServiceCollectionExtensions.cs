@@ -24,7 +24,7 @@ internal static class LibreOfficeServiceCollectionExtensions
         var options = services.AddOptions<LibreOfficeOptions>();
         if (configuration is not null)
         {
-            options.Configure(o => o.BindKeepingSizingUnset(configuration, () => configuration.Bind(o)));
+            options.Configure(o => o.BindKeepingSizingUnset(configuration, () => Docx2PdfConfiguration.Bind(configuration, o)));
         }
 
         if (configure is not null)
@@ -34,6 +34,7 @@ internal static class LibreOfficeServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LibreOfficeOptions>, LibreOfficeOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LibreOfficeOptions>, LibreOfficeOptionsRulesValidator>());
         // What configuration and code leave unset comes from the container's limits (after them, so they always win).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LibreOfficeOptions>, SizeFromContainer>());
         services.TryAddSingleton(TimeProvider.System);

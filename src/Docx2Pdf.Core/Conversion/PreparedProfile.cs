@@ -18,6 +18,15 @@ internal static class PreparedProfile
 
     private const uint GroupOrOtherWrite = 0b000_010_010;
 
+    /// <summary>LibreOffice's EXITHELPER_NORMAL_RESTART: first-start work done, start again.</summary>
+    private const int RestartRequired = 81;
+
+    private const int MaxAttempts = 10;
+
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(4);
+
     /// <summary>True when <paramref name="folder"/> holds a profile prepared for <paramref name="installation"/> that
     /// only its owner (this user or root) can change.</summary>
     public static bool IsPreparedFor(string folder, LibreOfficeInstallation installation)
@@ -32,7 +41,7 @@ internal static class PreparedProfile
 
     /// <summary>Prepares a profile into <paramref name="profileDir"/> (replacing an earlier prepared one), via a sibling
     /// folder moved into place at the end, so a reader never sees half a profile.</summary>
-    public static async Task PrepareAsync(LibreOfficeInstallation installation, string profileDir, string tmpDir, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task PrepareAsync(LibreOfficeInstallation installation, string profileDir, string tmpDir, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Directory.Exists(profileDir) && Directory.EnumerateFileSystemEntries(profileDir).Any() && !File.Exists(Path.Combine(profileDir, MarkerFile)))
         {
@@ -47,7 +56,7 @@ internal static class PreparedProfile
             var user = Path.Combine(staging, "user");
             ConverterWorkspace.CreatePrivateFolder(user);
             await WriteAsync(Path.Combine(user, "registrymodifications.xcu"), RegistryModifications(installation.Version), cancellationToken).ConfigureAwait(false);
-            await RunFirstStartAsync(installation, staging, tmpDir, timeout, cancellationToken).ConfigureAwait(false);
+            await RunFirstStartAsync(installation, staging, tmpDir, timeout, time, cancellationToken).ConfigureAwait(false);
             await WriteAsync(Path.Combine(staging, MarkerFile), MarkerText(installation), cancellationToken).ConfigureAwait(false);
             ConverterWorkspace.Delete(profileDir);
             Directory.Move(staging, profileDir);
@@ -58,7 +67,14 @@ internal static class PreparedProfile
         }
     }
 
-    private static async Task RunFirstStartAsync(LibreOfficeInstallation installation, string profileDir, string tmpDir, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>soffice.bin --terminate_after_init</c> on the profile until it exits 0, within <paramref name="timeout"/> for all
+    /// attempts together. Exit 81 ("restart required" after first-start work) is expected once and retried at once; any
+    /// other failure is retried after a pause that doubles (0.25 s up to 4 s): on a machine that is momentarily short of
+    /// memory or processes every start can fail within a fraction of a second, and back-to-back retries all land in the
+    /// same squeeze (seen as five failures within one second beside another LibreOffice-heavy run).
+    /// </summary>
+    private static async Task RunFirstStartAsync(LibreOfficeInstallation installation, string profileDir, string tmpDir, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo(installation.SofficeBin)
         {
@@ -72,15 +88,25 @@ internal static class PreparedProfile
         }
 
         OfficeEnvironment.Apply(psi.Environment, tmpDir, tmpDir);
-        // Exit codes and the end of stderr of every attempt, so a failure says what LibreOffice said.
+        var begun = time.GetTimestamp();
+        var pause = FirstPause;
+        var restarts = 0;
+        // Exit codes, durations and the end of stderr of every attempt, so a failure says what LibreOffice said.
         var attempts = new List<string>();
-        for (var attempt = 0; attempt < 5; attempt++)
+        while (attempts.Count < MaxAttempts)
         {
+            var remaining = timeout - time.GetElapsedTime(begun);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var started = time.GetTimestamp();
             using var p = Process.Start(psi)!;
             _ = p.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(timeout);
+            cts.CancelAfter(remaining);
             try
             {
                 await p.WaitForExitAsync(cts.Token).ConfigureAwait(false);
@@ -92,14 +118,28 @@ internal static class PreparedProfile
                 throw;
             }
 
-            // 81 = "restart required" after first-start work; the next run on the same profile is clean.
             if (p.ExitCode == 0)
             {
                 return;
             }
 
             var text = (await stderr.ConfigureAwait(false)).Trim();
-            attempts.Add(string.Create(CultureInfo.InvariantCulture, $"exit {p.ExitCode}{(text.Length == 0 ? string.Empty : ": " + text[Math.Max(0, text.Length - 200)..])}"));
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            attempts.Add(string.Create(CultureInfo.InvariantCulture, $"exit {p.ExitCode} after {seconds:0.00} s{(text.Length == 0 ? string.Empty : ": " + text[Math.Max(0, text.Length - 200)..])}"));
+
+            // 81 = "restart required" after first-start work; the next run on the same profile is clean.
+            if (p.ExitCode == RestartRequired && restarts++ == 0)
+            {
+                continue;
+            }
+
+            if (time.GetElapsedTime(begun) + pause >= timeout)
+            {
+                break;
+            }
+
+            await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
+            pause = pause * 2 < MaxPause ? pause * 2 : MaxPause;
         }
 
         throw new InvalidOperationException(

@@ -4,8 +4,10 @@ Run with Debian's /usr/bin/python3 (python3-uno). Speaks line-delimited JSON on 
   request  {"id": 1, "input": "/abs/in.docx", "output": "/abs/out.pdf", "filter": "MS Word 2007 XML",
             "password": null, "pdfVersion": 0, "pageRange": null}
   response {"id": 1, "ok": true, "engineMs": 123.4}
-           {"id": 1, "ok": false, "error": "load|export|crashed", "message": "..."}
-At start it prints {"event": "ready", ...} or {"event": "startFailed", ...}.
+           {"id": 1, "ok": false, "error": "load|export|close|crashed", "message": "..."}
+At start it prints {"event": "ready", ...} or {"event": "startFailed", ...}. Exit codes: 0 normal end (below),
+2 python3-uno not importable, 3 soffice.bin exited during start, 4 no UNO connection in time, 5 soffice.bin died
+during a conversion (after answering "crashed"). docs/design.md keeps the same list.
 When stdin closes (the .NET parent ended or disposed the instance), when the parent dies (even in the middle of a
 conversion, while this helper waits inside a UNO call), on SIGTERM/SIGHUP, or when stdout breaks, it kills
 soffice.bin, reaps it, removes its pipe sockets and exits. soffice.bin also gets PR_SET_PDEATHSIG=SIGKILL, so it

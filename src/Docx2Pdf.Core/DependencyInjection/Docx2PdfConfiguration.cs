@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Reflection;
 using Docx2Pdf;
 using Microsoft.Extensions.Configuration;
 
@@ -28,19 +30,48 @@ internal sealed class Docx2PdfConfiguration(IConfiguration? explicitSection)
             : fullSectionName;
 
     /// <summary>
-    /// Binds <paramref name="section"/> into <paramref name="options"/>, then replaces (rather than appends to) every list a
-    /// configured key names, so a configured list means exactly what it says.
+    /// Binds <paramref name="section"/> into <paramref name="options"/> the one way every Docx2Pdf options type is bound: a
+    /// list (or dictionary) the section configures replaces the default instead of being appended to it, at any depth
+    /// (<c>Extensions</c>, <c>LibreOffice:EnabledFormats</c>, <c>PubSub:Push:GoogleOidc:Issuers</c>, ...), so a configured
+    /// list means exactly what it says. Lists the section does not mention keep their defaults.
     /// </summary>
-    public static void BindReplacingLists<T>(IConfiguration section, T options, params (string Key, Action<IConfigurationSection> Replace)[] lists)
-        where T : class
+    public static void Bind(IConfiguration section, object options)
     {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(options);
+        ClearConfiguredCollections(section, options);
         section.Bind(options);
-        foreach (var (key, replace) in lists)
+    }
+
+    // ConfigurationBinder appends to a collection that already holds items; emptying the configured ones first makes it replace.
+    private static void ClearConfiguredCollections(IConfiguration section, object options)
+    {
+        foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            var child = section.GetSection(key);
-            if (child.GetChildren().Any())
+            if (!property.CanRead || property.GetIndexParameters().Length != 0 || property.PropertyType == typeof(string) || property.PropertyType.IsValueType)
             {
-                replace(child);
+                continue;
+            }
+
+            var child = section.GetSection(property.Name);
+            if (!child.GetChildren().Any())
+            {
+                continue;
+            }
+
+            switch (property.GetValue(options))
+            {
+                case IList { IsFixedSize: false, IsReadOnly: false } list:
+                    list.Clear();
+                    break;
+                case IDictionary { IsFixedSize: false, IsReadOnly: false } dictionary:
+                    dictionary.Clear();
+                    break;
+                case Uri or Delegate or null:
+                    break;
+                case { } nested:
+                    ClearConfiguredCollections(child, nested);
+                    break;
             }
         }
     }

@@ -67,15 +67,4 @@ internal sealed class Docx2PdfOptionsDefaults : IPostConfigureOptions<Docx2PdfOp
 
         return (StorageProvider.FileSystem, "the default: none of Docx2Pdf:Storage:Provider, STORAGE_EMULATOR_HOST, OUTPUT_BUCKET, K_SERVICE is set");
     }
-
-    /// <summary>Binds <paramref name="section"/>; a configured extension list replaces the default instead of adding to it.</summary>
-    internal static void Bind(IConfiguration section, Docx2PdfOptions options)
-    {
-        section.Bind(options);
-        var extensions = section.GetSection(nameof(Docx2PdfOptions.Extensions));
-        if (extensions.GetChildren().Any())
-        {
-            options.Extensions = extensions.Get<List<string>>() ?? [];
-        }
-    }
 }

@@ -10,11 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 [OptionsValidator]
 internal sealed partial class Docx2PdfOptionsValidator : IValidateOptions<Docx2PdfOptions>;
 
-/// <summary>The rules data annotations cannot say: the extension list, the prefixes, the loop guard.</summary>
+/// <summary>The rules data annotations cannot say: the extension list, the prefixes, the store's cross-field rules. Ranges are attributes.</summary>
 internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfOptions>
 {
-    private static readonly TimeSpan MaxRetryAgeLimit = TimeSpan.FromDays(31);
-
     public ValidateOptionsResult Validate(string? name, Docx2PdfOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -33,22 +31,6 @@ internal sealed class Docx2PdfOptionsRulesValidator : IValidateOptions<Docx2PdfO
                     builder.AddError($"Docx2Pdf:Extensions contains '{extension}'; allowed: {string.Join(", ", DocumentFormats.Extensions)} (with the leading dot).");
                 }
             }
-        }
-
-        // Ranges live here rather than in [Range]: the generated validator words its own message, without the setting's path.
-        if (options.MaxDocumentBytes < 1)
-        {
-            builder.AddError("Docx2Pdf:MaxDocumentBytes must be at least 1.");
-        }
-
-        if (options.MaxDeliveryAttempts < 1)
-        {
-            builder.AddError("Docx2Pdf:MaxDeliveryAttempts must be at least 1.");
-        }
-
-        if (options.MaxRetryAge <= TimeSpan.Zero || options.MaxRetryAge > MaxRetryAgeLimit)
-        {
-            builder.AddError($"Docx2Pdf:MaxRetryAge must be positive and at most 31 days (Pub/Sub keeps messages at most that long), for example 1.00:00:00 (one day); it is {options.MaxRetryAge}.");
         }
 
         if (string.IsNullOrEmpty(options.FailurePrefix))

@@ -156,7 +156,7 @@ public static class Docx2PdfServiceCollectionExtensions
         }
     }
 
-    /// <summary>Binds <c>LibreOffice</c> under the Docx2Pdf section (the host's <c>Docx2Pdf:LibreOffice</c> by default); a configured format list replaces the default.</summary>
+    /// <summary>Binds <c>LibreOffice</c> under the Docx2Pdf section (the host's <c>Docx2Pdf:LibreOffice</c> by default); lists replace their defaults.</summary>
     private sealed class LibreOfficeBinder(IServiceProvider services) : IConfigureOptions<LibreOfficeOptions>
     {
         /// <summary>The explicit section; <see langword="null"/>: the host's <c>Docx2Pdf:LibreOffice</c>.</summary>
@@ -167,8 +167,7 @@ public static class Docx2PdfServiceCollectionExtensions
             var bound = Section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
             if (bound is not null)
             {
-                options.BindKeepingSizingUnset(bound, () =>
-                    Docx2PdfConfiguration.BindReplacingLists(bound, options, (nameof(LibreOfficeOptions.EnabledFormats), s => options.EnabledFormats = s.Get<List<InputFormat>>() ?? [])));
+                options.BindKeepingSizingUnset(bound, () => Docx2PdfConfiguration.Bind(bound, options));
             }
         }
     }
@@ -180,14 +179,14 @@ public static class Docx2PdfServiceCollectionExtensions
         {
             if (services.GetService<IConfiguration>() is { } configuration)
             {
-                Docx2PdfOptionsDefaults.Bind(configuration.GetSection(Docx2PdfOptions.SectionName), options);
+                Docx2PdfConfiguration.Bind(configuration.GetSection(Docx2PdfOptions.SectionName), options);
             }
         }
     }
 
     private sealed class SectionBinder(IConfiguration section) : IConfigureOptions<Docx2PdfOptions>
     {
-        public void Configure(Docx2PdfOptions options) => Docx2PdfOptionsDefaults.Bind(section, options);
+        public void Configure(Docx2PdfOptions options) => Docx2PdfConfiguration.Bind(section, options);
     }
 
     private sealed class Docx2PdfBuilder(IServiceCollection services) : IDocx2PdfBuilder

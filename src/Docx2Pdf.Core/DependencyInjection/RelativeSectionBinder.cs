@@ -14,7 +14,10 @@ internal sealed class RelativeSectionBinder<T>(IServiceProvider services, string
     public void Configure(T options)
     {
         var configuration = services.GetService<Docx2PdfConfiguration>() ?? new Docx2PdfConfiguration(null);
-        configuration.SubSection(services, fullSectionName)?.Bind(options as object);
+        if (configuration.SubSection(services, fullSectionName) is { } section)
+        {
+            Docx2PdfConfiguration.Bind(section, options);
+        }
     }
 
     /// <summary>Registers the binder once, however often it is asked for.</summary>

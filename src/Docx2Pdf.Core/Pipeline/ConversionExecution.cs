@@ -23,6 +23,11 @@ internal sealed class ConversionExecution(
 {
     private const string PdfContentType = "application/pdf";
 
+    // Within Cloud Run's 10 s between SIGTERM and SIGKILL, beside the host's own drain.
+    private static readonly TimeSpan UncountTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly EngineFailureLedger ledger = new(store);
+
     public async Task<ConversionOutcome> ExecuteAsync(StorageEvent e, WorkPlan plan, Docx2PdfOptions options, CancellationToken cancellationToken)
     {
         var phase = PipelinePhase.Metadata;
@@ -65,6 +70,19 @@ internal sealed class ConversionExecution(
 
             if (existing is not null && !EventTriage.IsFrom(existing, plan))
             {
+                // A user's own object at the output name is never replaced unless the operator said so: the event ends as
+                // a recorded output_conflict. What this library wrote for another source is replaced (logged).
+                if (!EventTriage.IsWrittenByDocx2Pdf(existing) && !options.OverwriteForeignOutputs)
+                {
+                    return await failures.FailAsync(
+                        e,
+                        generation,
+                        FailureKind.OutputConflict,
+                        $"The output name gs://{plan.OutputBucket}/{plan.OutputName} is taken by an object Docx2Pdf did not write; it was left alone. Move it away and upload the document again, or set Docx2Pdf:OverwriteForeignOutputs to true.",
+                        options,
+                        cancellationToken).ConfigureAwait(false);
+                }
+
                 Log.ReplacingForeignOutput(logger, plan.OutputBucket, plan.OutputName, plan.Bucket, plan.ObjectName);
             }
 
@@ -80,17 +98,27 @@ internal sealed class ConversionExecution(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Untyped errors: from the converter they count as an engine failure, elsewhere (work folder, store) as a
-            // storage failure. Both are retryable, and MaxDeliveryAttempts / MaxRetryAge bound the retries.
-            var kind = phase == PipelinePhase.Convert ? FailureKind.EngineCrashed : FailureKind.StorageTransient;
-            Log.UnexpectedError(logger, e.MessageId, plan.Bucket, plan.ObjectName, phase, kind.ToLabel(), ex);
-            return await failures.FailAsync(e, generation, kind, $"Unexpected {ex.GetType().Name} during {phase}.", options, cancellationToken).ConfigureAwait(false);
+            // Untyped errors outside the converter (work folder, store): retryable, but nothing says they will ever go away,
+            // so MaxDeliveryAttempts / MaxRetryAge bound their retries. (The converter's own are engine failures, counted
+            // in ConvertAsync.)
+            Log.UnexpectedError(logger, e.MessageId, plan.Bucket, plan.ObjectName, phase, FailureKind.StorageTransient.ToLabel(), ex);
+            return await failures.FailAsync(
+                e, generation, FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name} during {phase}.", options, cancellationToken, unexpected: true).ConfigureAwait(false);
         }
     }
 
     private async Task<ConversionOutcome> ConvertAsync(
         StorageEvent e, WorkPlan plan, long generation, long ifGenerationMatch, Docx2PdfOptions options, Action<PipelinePhase> setPhase, CancellationToken cancellationToken)
     {
+        // What the engine failed on earlier deliveries of this generation, on any host. A first delivery (Pub/Sub says so)
+        // has none, and is spared the read.
+        var entry = new LedgerEntry(plan.Bucket, plan.ObjectName, generation, plan.OutputBucket, OutputNaming.EngineFailuresName(options.FailurePrefix, plan.ObjectName));
+        var counted = e.DeliveryAttempt == 1 ? default : await ledger.ReadAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (counted.Total >= options.MaxEngineFailures)
+        {
+            return await GiveUpOnEngineAsync(e, entry, counted, options, cancellationToken).ConfigureAwait(false);
+        }
+
         // Admitted before the first byte is downloaded, or turned away at once: a burst costs no disk or memory.
         // Busy is back-pressure, not a failure of the document: it never counts toward the retry ceilings.
         var place = admission?.TryEnter();
@@ -101,6 +129,7 @@ internal sealed class ConversionExecution(
 
         // Under this process's root ({WorkFolder}/{pid}-{random}): a SIGKILLed host's copies are swept at the next start.
         var workFolder = workspace.CreateJobFolder();
+        var begun = false;
         try
         {
             // File names inside the private folder never derive from the object name.
@@ -132,13 +161,38 @@ internal sealed class ConversionExecution(
                 }
             }
 
+            // On a redelivery, or after engine failures, this attempt is counted before LibreOffice starts: when the worker
+            // dies during it (killed by this very document, say), the next delivery still sees it.
+            if (!counted.IsEmpty || e.DeliveryAttempt > 1)
+            {
+                setPhase(PipelinePhase.OutputCheck);
+                counted = await ledger.UpdateAsync(entry, c => c with { Unfinished = c.Unfinished + 1 }, time, cancellationToken).ConfigureAwait(false);
+                begun = true;
+            }
+
             var downloaded = time.GetTimestamp();
             setPhase(PipelinePhase.Convert);
             ConversionResult result;
             using (var activity = Docx2PdfDiagnostics.ActivitySource.StartActivity("docx2pdf.convert"))
             {
                 activity?.SetTag("docx2pdf.format", plan.Format.ToString());
-                result = await converter.ConvertAsync(inputPath, outputPath, new PdfConversionOptions { Format = plan.Format }, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    result = await converter.ConvertAsync(inputPath, outputPath, new PdfConversionOptions { Format = plan.Format }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (EngineFailureOf(ex, cancellationToken) is { } engineKind)
+                {
+                    if (ex is not Docx2PdfException)
+                    {
+                        Log.UnexpectedError(logger, e.MessageId, plan.Bucket, plan.ObjectName, PipelinePhase.Convert, engineKind.ToLabel(), ex);
+                    }
+
+                    place?.Dispose();
+                    var detail = ex is Docx2PdfException typed ? typed.Message : $"Unexpected {ex.GetType().Name} during {PipelinePhase.Convert}.";
+                    var wasBegun = begun;
+                    begun = false;
+                    return await EngineFailedAsync(e, entry, engineKind, detail, wasBegun, options, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             place?.Dispose();
@@ -180,6 +234,8 @@ internal sealed class ConversionExecution(
             }
 
             var uploaded = time.GetTimestamp();
+            begun = false;
+            await CleanUpAfterConversionAsync(e, entry, options, cancellationToken).ConfigureAwait(false);
             Log.Converted(
                 logger, e.MessageId, plan.Bucket, plan.ObjectName, generation, plan.OutputBucket, written.Name, result.OutputBytes,
                 time.GetElapsedTime(started, uploaded).TotalMilliseconds,
@@ -192,6 +248,115 @@ internal sealed class ConversionExecution(
         {
             place?.Dispose();
             RemoveWorkFolder(workFolder);
+            if (begun)
+            {
+                // The attempt ended without an engine failure (busy, interrupted, a storage fault, a typed document
+                // failure): it is no longer unfinished, and it counts for nothing.
+                await UncountAsync(e, entry).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // An engine failure: the converter's typed timeout / crash / memory cap, or anything untyped it threw (not a cancellation).
+    private static FailureKind? EngineFailureOf(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        Docx2PdfException typed => typed.Kind.IsEngineFailure() ? typed.Kind : null,
+        OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+        OutOfMemoryException => null,
+        _ => FailureKind.EngineCrashed,
+    };
+
+    private async Task<ConversionOutcome> EngineFailedAsync(
+        StorageEvent e, LedgerEntry entry, FailureKind kind, string detail, bool wasBegun, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        EngineFailureCount now;
+        try
+        {
+            now = await ledger.UpdateAsync(
+                entry,
+                c => new EngineFailureCount(c.Failures + 1, wasBegun ? Math.Max(0, c.Unfinished - 1) : c.Unfinished, kind),
+                time,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ConversionOutcome.Failed(FailureKind.Interrupted, "The work was cancelled before the engine failure was counted.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not counted means not acknowledged: the next delivery tries again, and counts then.
+            Log.EngineFailureNotCounted(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.OutputBucket, entry.Name, kind.ToLabel(), ex);
+            return ConversionOutcome.Failed(FailureKind.StorageTransient, $"The engine failure could not be counted; retry. The failure was: {kind.ToLabel()}: {detail}");
+        }
+
+        if (now.Total < options.MaxEngineFailures)
+        {
+            return ConversionOutcome.Failed(kind, $"{detail} Engine failure {now.Total} of {options.MaxEngineFailures} for generation {entry.Generation} (Docx2Pdf:MaxEngineFailures).");
+        }
+
+        return await GiveUpOnEngineAsync(e, entry, now, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ConversionOutcome> GiveUpOnEngineAsync(StorageEvent e, LedgerEntry entry, EngineFailureCount counted, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        // Unfinished conversions with no engine failure seen: the worker died in them, which is what a crash looks like from here.
+        var kind = counted.LastFailure ?? FailureKind.EngineCrashed;
+        Log.EngineFailuresExhausted(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.Generation, kind.ToLabel(), counted.Failures, counted.Unfinished, options.MaxEngineFailures);
+        var detail = string.Create(
+            CultureInfo.InvariantCulture,
+            $"LibreOffice failed on generation {entry.Generation} of this document {counted.Failures} time(s) (last: {kind.ToLabel()}) and {counted.Unfinished} conversion(s) of it never ended (the worker stopped during them); gave up at Docx2Pdf:MaxEngineFailures {options.MaxEngineFailures}.");
+        // The count stays beside the record: a redelivery of this generation reads it, finds the record and is a duplicate,
+        // without giving LibreOffice the document again. A later generation that converts removes both.
+        return await failures.RecordAsync(e, entry.Generation, ConversionOutcome.GaveUp(kind, detail), options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CleanUpAfterConversionAsync(StorageEvent e, LedgerEntry entry, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        // The PDF supersedes an older generation's failure record, and the count has done its job. Neither is worth failing
+        // a conversion that is already stored: a leftover is logged and changes no later decision (both are per generation).
+        try
+        {
+            if (await failures.RemoveSupersededAsync(e, entry.Generation, options, cancellationToken).ConfigureAwait(false) is { } removed)
+            {
+                Log.SupersededRecordRemoved(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.Generation, entry.OutputBucket, removed);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CleanUpFailed(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.OutputBucket, ex);
+        }
+
+        // Always looked for (one metadata read): an older generation's count may be there even when this delivery read none.
+        await RemoveCountAsync(e, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RemoveCountAsync(StorageEvent e, LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ledger.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CleanUpFailed(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.OutputBucket, ex);
+        }
+    }
+
+    private async Task UncountAsync(StorageEvent e, LedgerEntry entry)
+    {
+        // Also after a cancellation (host shutdown), bounded: an attempt left counted would count against a healthy document.
+        using var bound = new CancellationTokenSource(UncountTimeout, time);
+        try
+        {
+            var now = await ledger.UpdateAsync(entry, c => c with { Unfinished = Math.Max(0, c.Unfinished - 1) }, time, bound.Token).ConfigureAwait(false);
+            if (now.IsEmpty)
+            {
+                await ledger.RemoveAsync(entry, bound.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CleanUpFailed(logger, e.MessageId, entry.Bucket, entry.ObjectName, entry.OutputBucket, ex);
         }
     }
 

@@ -109,7 +109,7 @@ internal sealed class ConversionPipeline : IConversionPipeline, IDisposable
             // through the same retry ceiling as every other failure, so it is not retried forever.
             Log.UnexpectedError(_logger, storageEvent.MessageId, storageEvent.Bucket, storageEvent.ObjectName, PipelinePhase.Triage, FailureKind.StorageTransient.ToLabel(), ex);
             outcome = await _failures.FailAsync(
-                storageEvent, storageEvent.Generation ?? 0, FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name}; retry.", options, cancellationToken).ConfigureAwait(false);
+                storageEvent, storageEvent.Generation ?? 0, FailureKind.StorageTransient, $"Unexpected {ex.GetType().Name}; retry.", options, cancellationToken, unexpected: true).ConfigureAwait(false);
         }
 
         var elapsed = _time.GetElapsedTime(started);

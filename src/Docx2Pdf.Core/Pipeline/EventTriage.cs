@@ -103,6 +103,9 @@ internal static class EventTriage
         output.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var bucket) && bucket == plan.Bucket &&
         output.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var name) && name == plan.ObjectName;
 
+    /// <summary>The object carries the library's marker: a PDF, failure record or count Docx2Pdf wrote.</summary>
+    public static bool IsWrittenByDocx2Pdf(ObjectInfo output) => IsOwnOutput(output.Metadata);
+
     /// <summary>The existing output was made from this generation of the source, or a newer one.</summary>
     public static bool IsDoneFor(ObjectInfo? output, WorkPlan plan, long generation) =>
         output is not null && IsFrom(output, plan) &&

@@ -8,16 +8,20 @@ namespace Docx2Pdf.Pipeline;
 internal static class FailurePolicy
 {
     /// <summary>
-    /// Turns a failure into an outcome: retryable kinds ask for a retry until <see cref="Docx2PdfOptions.MaxDeliveryAttempts"/>
-    /// or <see cref="Docx2PdfOptions.MaxRetryAge"/> runs out, then become permanent; permanent ones are recorded.
+    /// Turns a failure into an outcome. Permanent kinds are recorded. Retryable kinds ask for a retry, and only an unexpected
+    /// error (<paramref name="unexpected"/>: nothing typed explains it, so it may never go away) becomes permanent once
+    /// <see cref="Docx2PdfOptions.MaxDeliveryAttempts"/> or <see cref="Docx2PdfOptions.MaxRetryAge"/> runs out. A busy
+    /// converter, an interrupted conversion and a storage fault are not the document's doing and never count; engine failures
+    /// count per source generation in <see cref="EngineFailureLedger"/>, not here.
     /// </summary>
     /// <param name="kind">The failure kind.</param>
     /// <param name="detail">A short explanation.</param>
     /// <param name="e">The event (its delivery attempt and publish time bound the retries).</param>
     /// <param name="options">The options.</param>
     /// <param name="now">The current time.</param>
+    /// <param name="unexpected">The failure is an unexpected error mapped to <paramref name="kind"/>.</param>
     /// <returns>The outcome, and whether a failure record must be written for it.</returns>
-    public static FailureDecision Decide(FailureKind kind, string detail, StorageEvent e, Docx2PdfOptions options, DateTimeOffset now)
+    public static FailureDecision Decide(FailureKind kind, string detail, StorageEvent e, Docx2PdfOptions options, DateTimeOffset now, bool unexpected = false)
     {
         if (kind == FailureKind.StorageNotFound)
         {
@@ -34,8 +38,7 @@ internal static class FailurePolicy
             return new(ConversionOutcome.Failed(kind, detail), WriteRecord: true, GaveUp: false);
         }
 
-        // A cancelled caller is going away: nothing more can be done for it now, whatever the attempt count.
-        if (kind == FailureKind.Interrupted || !IsOutOfRetries(e, options, now))
+        if (!unexpected || !IsOutOfRetries(e, options, now))
         {
             return new(ConversionOutcome.Failed(kind, detail), WriteRecord: false, GaveUp: false);
         }

@@ -16,9 +16,9 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
 
     /// <summary>Decides what <paramref name="kind"/> means for <paramref name="e"/> and records it when it is permanent.</summary>
     public async Task<ConversionOutcome> FailAsync(
-        StorageEvent e, long generation, FailureKind kind, string detail, Docx2PdfOptions options, CancellationToken cancellationToken)
+        StorageEvent e, long generation, FailureKind kind, string detail, Docx2PdfOptions options, CancellationToken cancellationToken, bool unexpected = false)
     {
-        var decision = FailurePolicy.Decide(kind, detail, e, options, time.GetUtcNow());
+        var decision = FailurePolicy.Decide(kind, detail, e, options, time.GetUtcNow(), unexpected);
         if (decision.GaveUp)
         {
             Log.GivingUp(logger, e.MessageId, e.Bucket, e.ObjectName, kind.ToLabel(), e.DeliveryAttempt, e.PublishTime ?? e.EventTime);
@@ -27,6 +27,40 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
         return decision.WriteRecord
             ? await WriteAsync(e, generation, decision.Outcome, options, cancellationToken).ConfigureAwait(false)
             : decision.Outcome;
+    }
+
+    /// <summary>Writes the failure record of a permanent <paramref name="outcome"/> decided elsewhere (the engine-failure ceiling).</summary>
+    public Task<ConversionOutcome> RecordAsync(StorageEvent e, long generation, ConversionOutcome outcome, Docx2PdfOptions options, CancellationToken cancellationToken) =>
+        WriteAsync(e, generation, outcome, options, cancellationToken);
+
+    /// <summary>
+    /// After generation <paramref name="generation"/> of the source converted: removes its failure record when it explains an
+    /// older generation (or this one: the PDF now supersedes it), so a failure listing shows only documents without a PDF.
+    /// Returns the removed record's name, or <see langword="null"/>.
+    /// </summary>
+    public async Task<string?> RemoveSupersededAsync(StorageEvent e, long generation, Docx2PdfOptions options, CancellationToken cancellationToken)
+    {
+        var outputBucket = options.OutputBucket!;
+        var recordName = OutputNaming.FailureRecordName(options.FailurePrefix, e.ObjectName);
+        var sourceObject = OutputNaming.CheckObjectName(e.ObjectName) is null ? e.ObjectName : Uri.EscapeDataString(e.ObjectName);
+        var record = await store.GetInfoAsync(outputBucket, recordName, cancellationToken).ConfigureAwait(false);
+        if (record is null || FailurePolicy.IsRecorded(record, e.Bucket, sourceObject, generation + 1) ||
+            !FailurePolicy.IsRecorded(record, e.Bucket, sourceObject, 0))
+        {
+            // None; one for a newer generation (work still to come); or not a record of this source.
+            return null;
+        }
+
+        try
+        {
+            await store.DeleteAsync(outputBucket, recordName, record.Generation, cancellationToken).ConfigureAwait(false);
+            return recordName;
+        }
+        catch (StorageException ex) when (ex.Kind is FailureKind.StorageNotFound or FailureKind.StoragePreconditionFailed)
+        {
+            // Removed or rewritten by another worker in between: what is there now is theirs.
+            return null;
+        }
     }
 
     private async Task<ConversionOutcome> WriteAsync(StorageEvent e, long generation, ConversionOutcome outcome, Docx2PdfOptions options, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ namespace Docx2Pdf.Pipeline;
 /// </summary>
 public static class OutputMetadata
 {
-    /// <summary>Present on every object this library writes; its value is <see cref="PdfMarker"/> or <see cref="FailureRecordMarker"/>.</summary>
+    /// <summary>Present on every object this library writes; its value is <see cref="PdfMarker"/>, <see cref="FailureRecordMarker"/> or <see cref="EngineFailuresMarker"/>.</summary>
     public const string MarkerKey = "docx2pdf-output";
 
     /// <summary>The <see cref="MarkerKey"/> value of a PDF.</summary>
@@ -14,6 +14,12 @@ public static class OutputMetadata
 
     /// <summary>The <see cref="MarkerKey"/> value of a failure record.</summary>
     public const string FailureRecordMarker = "failure-record";
+
+    /// <summary>
+    /// The <see cref="MarkerKey"/> value of the object that counts a document's engine failures (see
+    /// <see cref="Docx2PdfOptions.MaxEngineFailures"/>); it sits beside the failure records.
+    /// </summary>
+    public const string EngineFailuresMarker = "engine-failures";
 
     /// <summary>The bucket of the source document.</summary>
     public const string SourceBucketKey = "docx2pdf-source-bucket";

@@ -37,15 +37,24 @@ internal static class OutputNaming
     /// Where the failure record of <paramref name="objectName"/> goes: prefix + name + <c>.json</c>, or, when that is not a valid
     /// object name (too long), prefix + <c>sha256/</c> + the hex SHA-256 of the name + <c>.json</c>. The record names the source either way.
     /// </summary>
-    public static string FailureRecordName(string prefix, string objectName)
+    public static string FailureRecordName(string prefix, string objectName) => BesideFailureRecords(prefix, objectName, ".json");
+
+    /// <summary>
+    /// Where the engine-failure count of <paramref name="objectName"/> goes: like its failure record, ending
+    /// <c>.engine-failures.json</c>. No failure record can have that name: records exist only for names that end with an enabled
+    /// document extension, and <c>.engine-failures</c> is none.
+    /// </summary>
+    public static string EngineFailuresName(string prefix, string objectName) => BesideFailureRecords(prefix, objectName, ".engine-failures.json");
+
+    private static string BesideFailureRecords(string prefix, string objectName, string suffix)
     {
-        var name = string.Concat(prefix, objectName, ".json");
+        var name = string.Concat(prefix, objectName, suffix);
         if (CheckObjectName(name) is null)
         {
             return name;
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(objectName));
-        return string.Concat(prefix, "sha256/", Convert.ToHexStringLower(hash), ".json");
+        return string.Concat(prefix, "sha256/", Convert.ToHexStringLower(hash), suffix);
     }
 }

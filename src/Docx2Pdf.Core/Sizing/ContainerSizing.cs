@@ -57,7 +57,7 @@ internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, in
         var share = Math.Max(FloorInstanceBytes, forInstances / pool);
         var recycle = (int)Math.Min(MaximumRecycleMegabytes, share * 3 / 4 / MiB);
         // Never below the least cap the options accept (a container too small for the rule gets the floor share).
-        var cap = Math.Clamp(share, LibreOfficeOptionsValidator.MinimumMemoryLimit, MaximumInstanceMemoryLimit);
+        var cap = Math.Clamp(share, LibreOfficeOptionsRulesValidator.MinimumMemoryLimit, MaximumInstanceMemoryLimit);
         return new ContainerSizing(pool, share, recycle, cap, HostReserve, temp);
     }
 }

@@ -10,7 +10,7 @@ public sealed class FileSystemObjectStoreOptions
     /// The root folder; each bucket is a subfolder, created on the first write. Relative paths are resolved against
     /// the current directory. Required; the default value is empty.
     /// </summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "FileSystemObjectStoreOptions.RootPath is required: set the folder that holds one subfolder per bucket.")]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Docx2Pdf:Storage:LocalRoot (FileSystemObjectStoreOptions.RootPath) is required: set the folder that holds one subfolder per bucket.")]
     public string RootPath { get; set; } = string.Empty;
 }
 

@@ -42,10 +42,12 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _options = options.Value;
-        var problems = new GcsObjectStoreOptionsRulesValidator().Validate(null, _options);
-        if (problems.Failed)
+        var problems = new ValidateOptionsResultBuilder();
+        problems.AddResult(new GcsObjectStoreOptionsValidator().Validate(null, _options));
+        problems.AddResult(new GcsObjectStoreOptionsRulesValidator().Validate(null, _options));
+        if (problems.Build() is { Failed: true } result)
         {
-            throw new OptionsValidationException(nameof(GcsObjectStoreOptions), typeof(GcsObjectStoreOptions), problems.Failures);
+            throw new OptionsValidationException(nameof(GcsObjectStoreOptions), typeof(GcsObjectStoreOptions), result.Failures);
         }
 
         _logger = logger;

@@ -25,7 +25,7 @@ public sealed class GcsObjectStoreOptions
     /// cannot seek is buffered one chunk at a time, so this bounds the memory an upload uses.
     /// The default value is 8,388,608 (8 MiB).
     /// </summary>
-    [Range(256 * 1024, 1024 * 1024 * 1024, ErrorMessage = "Docx2Pdf:Storage:CloudStorage:ChunkSize must be between 262144 (256 KiB) and 1 GiB, and a multiple of 262144.")]
+    [SettingRange(256 * 1024, 1024 * 1024 * 1024, ErrorMessage = "Docx2Pdf:Storage:CloudStorage:ChunkSize must be between 262144 (256 KiB) and 1 GiB, and a multiple of 262144.")]
     public int ChunkSize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
@@ -33,7 +33,7 @@ public sealed class GcsObjectStoreOptions
     /// of <see cref="ChunkSize"/> chunks; Google.Cloud.Storage.V1 always uses the resumable protocol. <c>0</c> always uses
     /// <see cref="ChunkSize"/>. The default value is 16,777,216 (16 MiB).
     /// </summary>
-    [Range(0, long.MaxValue, ErrorMessage = "Docx2Pdf:Storage:CloudStorage:SingleRequestUploadThreshold must not be negative.")]
+    [SettingRange(typeof(long), "0", "9223372036854775807", ErrorMessage = "Docx2Pdf:Storage:CloudStorage:SingleRequestUploadThreshold must not be negative.")]
     public long SingleRequestUploadThreshold { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
@@ -41,10 +41,11 @@ public sealed class GcsObjectStoreOptions
     /// while nothing was written to the destination or the destination can seek; uploads only when they carry a generation
     /// precondition and the content can seek. The default value is 3.
     /// </summary>
-    [Range(0, 20, ErrorMessage = "Docx2Pdf:Storage:CloudStorage:MaxRetryAttempts must be between 0 and 20.")]
+    [SettingRange(0, 20, ErrorMessage = "Docx2Pdf:Storage:CloudStorage:MaxRetryAttempts must be between 0 and 20.")]
     public int MaxRetryAttempts { get; set; } = 3;
 
-    /// <summary>The delay before the first retry; later ones back off exponentially with jitter. The default value is 1 second.</summary>
+    /// <summary>The delay before the first retry; later ones back off exponentially with jitter. At most 1 minute. The default value is 1 second.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Docx2Pdf:Storage:CloudStorage:RetryBaseDelay must be between 0 and 1 minute (00:01:00).")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 
@@ -61,19 +62,15 @@ internal sealed class GcsObjectStoreOptionsRulesValidator : IValidateOptions<Gcs
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (options.ChunkSize <= 0 || options.ChunkSize % (256 * 1024) != 0)
+        // The range is the attribute's; this is the part it cannot say.
+        if (options.ChunkSize >= 256 * 1024 && options.ChunkSize % (256 * 1024) != 0)
         {
-            failures.Add("Docx2Pdf:Storage:CloudStorage:ChunkSize must be a positive multiple of 262144 (256 KiB).");
+            failures.Add("Docx2Pdf:Storage:CloudStorage:ChunkSize must be a multiple of 262144 (256 KiB).");
         }
 
         if (options.BaseUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("http" or "https")))
         {
             failures.Add("Docx2Pdf:Storage:CloudStorage:BaseUri must be an absolute http or https address, for example http://127.0.0.1:9199/storage/v1/.");
-        }
-
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"Docx2Pdf:Storage:CloudStorage:RetryBaseDelay must be between 0 and 1 minute (was {options.RetryBaseDelay}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

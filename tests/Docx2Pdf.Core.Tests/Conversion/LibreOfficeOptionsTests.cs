@@ -11,13 +11,13 @@ public sealed class LibreOfficeOptionsTests
     [Trait("Layer", "Integration")] // validation locates the installed LibreOffice (it starts none)
     public void Validate_Defaults_Succeeds()
     {
-        new LibreOfficeOptionsValidator().Validate(null, new LibreOfficeOptions()).Succeeded.Should().BeTrue();
+        new LibreOfficeOptionsRulesValidator().Validate(null, new LibreOfficeOptions()).Succeeded.Should().BeTrue();
     }
 
     [Fact]
     public void Validate_BadValues_MessagesNameTheSettings()
     {
-        var result = new LibreOfficeOptionsValidator().Validate(null, new LibreOfficeOptions { PoolSize = 0, ConversionTimeout = TimeSpan.Zero, QueueTimeout = TimeSpan.FromSeconds(-1) });
+        var result = LibreOfficeOptionsRulesValidator.ValidateAll(new LibreOfficeOptions { PoolSize = 0, ConversionTimeout = TimeSpan.Zero, QueueTimeout = TimeSpan.FromSeconds(-1) });
 
         result.Failed.Should().BeTrue();
         result.Failures.Should().Contain(f => f.Contains("Docx2Pdf:LibreOffice:PoolSize"))
@@ -28,7 +28,7 @@ public sealed class LibreOfficeOptionsTests
     [Fact]
     public void Validate_SofficeMissing_SaysHowToInstall()
     {
-        var result = new LibreOfficeOptionsValidator().Validate(null, new LibreOfficeOptions { SofficePath = "/nonexistent/soffice" });
+        var result = new LibreOfficeOptionsRulesValidator().Validate(null, new LibreOfficeOptions { SofficePath = "/nonexistent/soffice" });
 
         result.Failed.Should().BeTrue();
         result.FailureMessage.Should().Contain("Docx2Pdf:LibreOffice:SofficePath")

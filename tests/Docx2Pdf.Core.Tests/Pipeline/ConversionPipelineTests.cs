@@ -277,39 +277,6 @@ public sealed class ConversionPipelineTests
     }
 
     [Fact]
-    public async Task ProcessAsync_TransientFailureAtMaxDeliveryAttempts_BecomesPermanentWithRecord()
-    {
-        using var h = PipelineHarness.Create(_converter, o => o.MaxDeliveryAttempts = 5);
-        var source = await h.PutCorpusAsync(In, "exhausted.docx", GoodDocument);
-        h.Store.FailDownloadsWith = FailureKind.StorageTransient;
-
-        var fourth = await h.Pipeline.ProcessAsync(h.Notification(source, deliveryAttempt: 4));
-        var fifth = await h.Pipeline.ProcessAsync(h.Notification(source, deliveryAttempt: 5));
-
-        fourth.Status.Should().Be(ConversionStatus.FailedTransiently);
-        fifth.Status.Should().Be(ConversionStatus.FailedPermanently);
-        fifth.FailureKind.Should().Be(FailureKind.StorageTransient);
-        fifth.ShouldAcknowledge.Should().BeTrue();
-        var record = await h.ReadFailureRecordAsync("exhausted.docx");
-        record!.FailureKind.Should().Be("storage_transient");
-        record.DeliveryAttempt.Should().Be(5);
-        h.AssertNoTempFiles();
-    }
-
-    [Fact]
-    public async Task ProcessAsync_TransientFailureOfEventOlderThanMaxRetryAge_BecomesPermanentWithRecord()
-    {
-        using var h = PipelineHarness.Create(_converter, o => o.MaxRetryAge = TimeSpan.FromHours(24));
-        var source = await h.PutCorpusAsync(In, "old.docx", GoodDocument);
-        h.Store.FailDownloadsWith = FailureKind.StorageTransient;
-
-        var outcome = await h.Pipeline.ProcessAsync(h.Notification(source, publishTime: h.Time.GetUtcNow() - TimeSpan.FromHours(25)));
-
-        outcome.Status.Should().Be(ConversionStatus.FailedPermanently);
-        (await h.ReadFailureRecordAsync("old.docx")).Should().NotBeNull();
-    }
-
-    [Fact]
     public async Task ProcessAsync_Cancelled_FailsTransientlyAsInterruptedWithoutTempFiles()
     {
         using var h = PipelineHarness.Create(_converter);

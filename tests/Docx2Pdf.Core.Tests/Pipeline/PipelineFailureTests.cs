@@ -29,6 +29,24 @@ public sealed class PipelineFailureTests
         (await h.ReadFailureRecordAsync(source.Name)).Should().NotBeNull("a permanent failure is explained by a record");
     }
 
+    [Fact]
+    public async Task ProcessAsync_UnexpectedErrorOfAnEventOlderThanMaxRetryAge_GivesUpWithAFailureRecord()
+    {
+        using var h = PipelineHarness.Create(new UnusedConverter(), o =>
+        {
+            o.MaxRetryAge = TimeSpan.FromHours(24);
+            o.OutputNameSelector = _ => throw new InvalidOperationException("bug in the host");
+        });
+        var source = await h.PutAsync(In, "old-selector-bug.docx", new MemoryStream("not really a document"u8.ToArray()));
+
+        var young = await h.Pipeline.ProcessAsync(h.Notification(source, publishTime: h.Time.GetUtcNow() - TimeSpan.FromHours(23)));
+        var old = await h.Pipeline.ProcessAsync(h.Notification(source, publishTime: h.Time.GetUtcNow() - TimeSpan.FromHours(25)));
+
+        young.Status.Should().Be(ConversionStatus.FailedTransiently);
+        old.Status.Should().Be(ConversionStatus.FailedPermanently);
+        (await h.ReadFailureRecordAsync(source.Name))!.Message.Should().Contain("Docx2Pdf:MaxRetryAge");
+    }
+
     private sealed class UnusedConverter : IDocumentConverter
     {
         public Task<ConversionResult> ConvertAsync(Stream input, Stream output, PdfConversionOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 
 namespace Docx2Pdf.AspNetCore.PubSub;
 
-/// <summary>Cross-field rules of <see cref="PubSubPushOptions"/>; every message names the setting.</summary>
+/// <summary>Cross-field rules of <see cref="PubSubPushOptions"/> (who authenticates, and what that requires); every message names the setting. Ranges are attributes.</summary>
 /// <param name="environment">The host's environment: only in Development may <see cref="PubSubPushOptions.Authentication"/> stay unset.</param>
-internal sealed class PubSubPushOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<PubSubPushOptions>
+internal sealed class PubSubPushOptionsRulesValidator(IHostEnvironment? environment = null) : IValidateOptions<PubSubPushOptions>
 {
     private const string Prefix = PubSubPushOptions.SectionName + ":";
 
@@ -24,21 +24,6 @@ internal sealed class PubSubPushOptionsValidator(IHostEnvironment? environment =
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (options.AckDeadline < TimeSpan.FromSeconds(10) || options.AckDeadline > TimeSpan.FromSeconds(600))
-        {
-            errors.Add($"{Prefix}AckDeadline must be between 10 and 600 seconds (Pub/Sub's range); it is {options.AckDeadline.TotalSeconds:0.###} s.");
-        }
-
-        if (options.DeadlineSafetyMargin < TimeSpan.Zero || options.DeadlineSafetyMargin > TimeSpan.FromMinutes(5))
-        {
-            errors.Add($"{Prefix}DeadlineSafetyMargin must be between 0 and 5 minutes; it is {options.DeadlineSafetyMargin}.");
-        }
-
-        if (options.MaxRequestBodySize is < 1024 or > 64L * 1024 * 1024)
-        {
-            errors.Add($"{Prefix}MaxRequestBodySize must be between 1024 bytes and 64 MiB.");
-        }
-
         ValidateAuthentication(options, errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
