@@ -3,8 +3,13 @@
 #   restore        restore the service for linux-x64 (the Dockerfile's cached layer)
 #   publish DIR    self-contained, ReadyToRun publish of the service into DIR
 #   packages       the image's system packages: eng/prerequisites.sh itself, plus what a self-contained .NET app needs
-#   check DIR      what CI can do without a Docker engine: build the image's build context from .dockerignore in a
-#                  temporary folder, restore and publish there into DIR, and run "packages" on this machine
+#   profile APP DIR
+#                  the LibreOffice profile every instance copies, prepared once into DIR by the published service APP
+#                  (its --prepare-profile), owned by the builder and read-only for the service's user
+#   check DIR [PROFILE]
+#                  what CI can do without a Docker engine: build the image's build context from .dockerignore in a
+#                  temporary folder, restore and publish there into DIR, run "packages" on this machine, and "profile"
+#                  into PROFILE (default DIR.profile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +41,14 @@ packages() {
   fi
 }
 
+profile() {
+  local app="$1" folder="$2"
+  "$app/Docx2Pdf.CloudRun" --prepare-profile "$folder"
+  # Readable by the service's user, writable only by its owner: the converter reuses a prepared profile only when
+  # nobody but its owner or root can change it (a profile an instance could rewrite would reach every later instance).
+  chmod -R u+rwX,go+rX,go-w "$folder"
+}
+
 # Copies the files the image build would see: the "!" lines of .dockerignore, less bin/ and obj/.
 build_context() {
   local context="$1" paths=() path
@@ -47,14 +60,16 @@ build_context() {
 }
 
 check() {
-  local out
+  local out profile_dir
   out="$(realpath -m "$1")"
+  profile_dir="$(realpath -m "${2:-$1.profile}")"
   CONTEXT="$(mktemp -d)"
   trap 'rm -rf "$CONTEXT"' EXIT
   build_context "$CONTEXT"
   (cd "$CONTEXT" && bash eng/image-steps.sh restore && bash eng/image-steps.sh publish "$out")
   packages
-  echo "image steps done: context from .dockerignore, restore, publish to $out, packages."
+  profile "$out" "$profile_dir"
+  echo "image steps done: context from .dockerignore, restore, publish to $out, packages, profile in $profile_dir."
   echo "not run here (no Docker engine): the debian:bookworm-slim base, the non-root user, the layer cache, the image itself."
 }
 
@@ -62,6 +77,7 @@ case "${1:-}" in
   restore) restore ;;
   publish) publish "${2:?publish needs an output folder}" ;;
   packages) packages ;;
-  check) check "${2:?check needs an output folder}" ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  profile) profile "${2:?profile needs the published service}" "${3:?profile needs a folder to prepare}" ;;
+  check) check "${2:?check needs an output folder}" "${3:-}" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

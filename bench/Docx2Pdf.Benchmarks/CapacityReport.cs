@@ -38,7 +38,13 @@ namespace Docx2Pdf.Benchmarks
             sb.AppendLine(Inv, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}; machine: {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, LibreOffice {LibreOfficeInstallation.Locate(new LibreOfficeOptions()).Version}.");
             var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
             sb.AppendLine(Inv, $"- Load average (1 min) at the end of the run: {load}. Other work on the machine makes absolute figures pessimistic; compare rows of one run.");
-            sb.AppendLine("- How: `samples/Docx2Pdf.CloudRun` published in Release, started in its own cgroup with the container's memory limit and CPU quota, " +
+            sb.AppendLine((settings.PlainPublish
+                    ? "- How: `samples/Docx2Pdf.CloudRun` published in Release (framework-dependent, run with `dotnet`; not what the image runs), "
+                    : "- How: `samples/Docx2Pdf.CloudRun` built as the image builds it (`eng/image-steps.sh check`: self-contained ReadyToRun publish) and started as the image starts it (the executable), ") +
+                (settings.PreparedProfile
+                    ? "with the LibreOffice profile prepared once at build time (`Docx2Pdf:LibreOffice:ProfileTemplateFolder`, as the image sets it), "
+                    : "with no prepared profile (each start prepares its own), ") +
+                "started in its own cgroup with the container's memory limit and CPU quota, " +
                 "`/tmp` on a tmpfs charged to that cgroup (on Cloud Run `/tmp` is memory), storage on local folders in that `/tmp`, no setting of pool size or recycling: the host sizes itself from the cgroup (docs/sizing.md). " +
                 "Documents go through `POST /convert`, the request and response bodies through the host's `/tmp`, like a push delivery's download and upload.");
             sb.AppendLine(Inv, $"- Load: {corpusDocs} convertible corpus documents (tests/corpus) cycled; the client keeps pool size + 1 requests in flight.");
@@ -46,7 +52,7 @@ namespace Docx2Pdf.Benchmarks
 
             sb.AppendLine("## Host process start → ready → first PDF");
             sb.AppendLine();
-            sb.AppendLine("A fresh host (fresh `/tmp`, so a fresh LibreOffice profile) per run, as each Cloud Run scale-up gets; the first PDF is a 1-page document (`samples/documents/welcome.docx`) through `/convert` right after `/healthz/ready` answers 200. Median of the runs (min-max).");
+            sb.AppendLine("A fresh host (fresh `/tmp`; the instance's profile copied from the prepared one) per run, as each Cloud Run scale-up gets; the first PDF is a 1-page document (`samples/documents/welcome.docx`) through `/convert` right after `/healthz/ready` answers 200. Median of the runs (min-max).");
             sb.AppendLine();
             sb.AppendLine("| Container | Runs | Start → HTTP listening (ms) | Start → ready (ms) | Start → first PDF (ms) | Ready → first PDF (ms) |");
             sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");

@@ -6,6 +6,11 @@
 // and writes docs/capacity.md (capacity and cost, generated from those figures) and eng/cloud-run-size.env (the
 // recommended size, read by eng/deploy-cloud-run.sh and its test).
 //   dotnet run -c Release --project bench/Docx2Pdf.Benchmarks -- --host --out docs/capacity.md --size-env eng/cloud-run-size.env
+// The host is built as the image builds it (eng/image-steps.sh check: self-contained ReadyToRun publish, profile prepared
+// once) and started as the image starts it (the executable, Docx2Pdf:LibreOffice:ProfileTemplateFolder set).
+// While iterating: --sizes 2G:2 --start-runs 3 --conversions 20; --host-env K=V (repeatable) sets host variables;
+// --plain-publish (framework-dependent, no ReadyToRun, run with `dotnet`) and --no-prepared-profile measure what each saves;
+// --app DIR reuses a service built by `bash eng/image-steps.sh check DIR` (profile in DIR.profile) across runs.
 // Needs root and cgroup v1 (memory, cpu, cpuacct) or v2 (memory, cpu) writable, and unshare(1).
 using System.Diagnostics;
 using System.Globalization;
@@ -17,7 +22,8 @@ using Docx2Pdf.Testing;
 namespace Docx2Pdf.Benchmarks
 {
     internal sealed record HostBenchSettings(
-        IReadOnlyList<ContainerSize> Sizes, int Conversions, int StartRuns, string? Out, string? SizeEnv, IReadOnlyList<string> HostEnv, int CpuWeight, string CommandLine)
+        IReadOnlyList<ContainerSize> Sizes, int Conversions, int StartRuns, string? Out, string? SizeEnv, IReadOnlyList<string> HostEnv, int CpuWeight, string CommandLine,
+        bool PlainPublish = false, bool PreparedProfile = true, string? App = null)
     {
         public static HostBenchSettings Parse(string[] args)
         {
@@ -32,7 +38,10 @@ namespace Docx2Pdf.Benchmarks
                 Get("--size-env"),
                 env,
                 int.Parse(Get("--cpu-weight") ?? "100", CultureInfo.InvariantCulture),
-                string.Join(' ', args));
+                string.Join(' ', args),
+                args.Contains("--plain-publish"),
+                !args.Contains("--no-prepared-profile"),
+                Get("--app") is { } app ? Path.GetFullPath(app) : null);
         }
     }
 
@@ -83,9 +92,29 @@ namespace Docx2Pdf.Benchmarks
             Directory.CreateDirectory(work);
             try
             {
-                var app = Path.Combine(work, "app");
-                Console.WriteLine($"Publishing samples/Docx2Pdf.CloudRun (Release) to {app} ...");
-                await RunToEndAsync("dotnet", ["publish", Path.Combine(repo, "samples", "Docx2Pdf.CloudRun"), "-c", "Release", "-o", app, "--nologo", "-v", "q"]);
+                var app = settings.App ?? Path.Combine(work, "app");
+                var profile = settings.App is null ? Path.Combine(work, "profile") : settings.App + ".profile";
+                if (settings.App is not null)
+                {
+                    Console.WriteLine($"Using the service built in {app}, profile {profile}");
+                }
+                else if (settings.PlainPublish)
+                {
+                    Console.WriteLine($"Publishing samples/Docx2Pdf.CloudRun (Release, framework-dependent) to {app} ...");
+                    await RunToEndAsync("dotnet", ["publish", Path.Combine(repo, "samples", "Docx2Pdf.CloudRun"), "-c", "Release", "-o", app, "--nologo", "-v", "q"]);
+                    await RunToEndAsync("bash", [Path.Combine(repo, "eng", "image-steps.sh"), "profile", app, profile]);
+                }
+                else
+                {
+                    // The image's own steps: build context from .dockerignore, restore, publish, packages, profile.
+                    Console.WriteLine($"Building samples/Docx2Pdf.CloudRun as the image does (eng/image-steps.sh check) into {app} ...");
+                    await RunToEndAsync("bash", [Path.Combine(repo, "eng", "image-steps.sh"), "check", app, profile]);
+                }
+
+                if (settings.PreparedProfile)
+                {
+                    settings = settings with { HostEnv = [$"Docx2Pdf__LibreOffice__ProfileTemplateFolder={profile}", .. settings.HostEnv] };
+                }
                 var launcher = Path.Combine(work, "launch.sh");
                 await File.WriteAllTextAsync(launcher, LauncherScript);
                 var docs = Corpus.Convertible.Select(d => d.FullPath).ToList();
@@ -520,7 +549,8 @@ namespace Docx2Pdf.Benchmarks
         {
             var port = FreePort();
             var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = app };
-            foreach (var a in new[] { launcher, "dotnet", Path.Combine(app, "Docx2Pdf.CloudRun.dll") })
+            string[] command = settings.PlainPublish ? ["dotnet", Path.Combine(app, "Docx2Pdf.CloudRun.dll")] : [Path.Combine(app, "Docx2Pdf.CloudRun")];
+            foreach (var a in new[] { launcher }.Concat(command))
             {
                 psi.ArgumentList.Add(a);
             }
@@ -541,6 +571,8 @@ namespace Docx2Pdf.Benchmarks
             psi.Environment["Docx2Pdf__OutputBucket"] = "bench-out";
             psi.Environment["Docx2Pdf__Storage__Provider"] = "FileSystem";
             psi.Environment["Docx2Pdf__Storage__LocalRoot"] = "/tmp/docx2pdf-buckets";
+            // The start and load rows go through /convert, which the sample maps only when asked (on loopback here).
+            psi.Environment["Sample__ConvertEndpoint"] = "true";
             // As deployed by eng/deploy-cloud-run.sh: Cloud Run checks the push token in front of the service.
             // (Both section names: Docx2Pdf:PubSub:Push is being renamed Docx2Pdf:PubSub:Push.)
             psi.Environment["Docx2Pdf__PubSub__Push__Authentication"] = "Platform";

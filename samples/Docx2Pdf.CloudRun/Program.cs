@@ -3,7 +3,17 @@
 // environment variables (Docx2Pdf__OutputBucket, or the original sample's OUTPUT_BUCKET) and appsettings.json.
 // With no cloud configured, the buckets are local folders under Docx2Pdf:Storage:LocalRoot.
 using Docx2Pdf;
+using Docx2Pdf.Conversion;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+// Run once while the image is built (eng/image-steps.sh profile): prepares the LibreOffice profile every instance copies
+// into FOLDER and exits, so no cold start pays for it; the image points Docx2Pdf:LibreOffice:ProfileTemplateFolder there.
+if (args is ["--prepare-profile", var profileFolder])
+{
+    await LibreOfficeConverter.PrepareProfileTemplateAsync(new LibreOfficeOptions { ProfileTemplateFolder = profileFolder });
+    Console.WriteLine($"Prepared the LibreOffice profile in {profileFolder}");
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -93,6 +93,43 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         }
     }
 
+    /// <summary>
+    /// Prepares the LibreOffice profile every instance starts from into <see cref="LibreOfficeOptions.ProfileTemplateFolder"/>
+    /// and returns, starting no instance: run it once while a container image is built (the sample host's
+    /// <c>--prepare-profile</c>), and every start of a converter configured with the same folder skips preparing one.
+    /// Unlike a converter, which falls back to a private profile, this fails when the folder cannot be prepared.
+    /// </summary>
+    /// <param name="options">The settings; <see cref="LibreOfficeOptions.ProfileTemplateFolder"/> is required.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>A task that completes when the folder holds a profile prepared for this LibreOffice.</returns>
+    public static async Task PrepareProfileTemplateAsync(LibreOfficeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ProfileTemplateFolder))
+        {
+            throw new ArgumentException($"{LibreOfficeOptions.SectionName}:{nameof(LibreOfficeOptions.ProfileTemplateFolder)} names the folder to prepare; it is not set.", nameof(options));
+        }
+
+        var installation = LibreOfficeInstallation.Locate(options);
+        var folder = Path.GetFullPath(options.ProfileTemplateFolder);
+        if (PreparedProfile.IsPreparedFor(folder, installation))
+        {
+            return;
+        }
+
+        var workspace = new ConverterWorkspace(options.WorkFolder);
+        workspace.CreateRoot();
+        try
+        {
+            var scratch = workspace.CreateFolder("profile-template-tmp");
+            await PreparedProfile.PrepareAsync(installation, folder, scratch, options.StartTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            workspace.DeleteRoot();
+        }
+    }
+
     /// <inheritdoc />
     public Task<ConversionResult> ConvertAsync(Stream input, Stream output, PdfConversionOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -51,8 +51,9 @@ public sealed class LibreOfficeOptions
     [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxConversionsPerInstance must be at least 1.")]
     public int MaxConversionsPerInstance { get; set; } = 200;
 
-    /// <summary>An instance is restarted after a conversion that leaves its resident memory (VmRSS of
-    /// <c>soffice.bin</c>) above this many mebibytes. The default value, through <c>AddDocx2Pdf()</c>, is derived from
+    /// <summary>An instance is restarted after a conversion that leaves its private resident memory (RssAnon + RssShmem
+    /// of <c>soffice.bin</c>: what the container is charged for this instance alone, without the shared libraries that
+    /// VmRSS also counts) above this many mebibytes. The default value, through <c>AddDocx2Pdf()</c>, is derived from
     /// the container's memory limit (three quarters of each instance's share, at most 1024; docs/sizing.md); for options
     /// created directly it is 1024.</summary>
     [SettingRange(1, int.MaxValue, ErrorMessage = "Docx2Pdf:LibreOffice:MaxInstanceMemoryMegabytes must be at least 1.")]
@@ -69,12 +70,13 @@ public sealed class LibreOfficeOptions
     internal bool MaxInstanceMemoryMegabytesIsSet => _maxInstanceMemoryMegabytes.HasValue;
 
     /// <summary>
-    /// Memory cap of each LibreOffice instance, in bytes of resident memory (0 = no cap). A conversion that takes its
+    /// Memory cap of each LibreOffice instance, in bytes of private resident memory (RssAnon + RssShmem of
+    /// <c>soffice.bin</c>, as for <see cref="MaxInstanceMemoryMegabytes"/>; 0 = no cap). A conversion that takes its
     /// instance past the cap fails with <see cref="FailureKind.TooComplex"/> and the instance is killed and replaced; the
     /// instance also runs under an address-space limit (the cap plus 2 GiB) and with <c>oom_score_adj</c> 1000, so the
     /// kernel ends LibreOffice, never the host, when the container runs out of memory. The default value, through
-    /// <c>AddDocx2Pdf()</c>, is derived from the container's memory limit and the pool size (each instance's share plus
-    /// 128 MiB for the libraries all instances share, at most 2 GiB; docs/sizing.md); for options created directly it is
+    /// <c>AddDocx2Pdf()</c>, is derived from the container's memory limit and the pool size (each instance's share,
+    /// at most 2 GiB; docs/sizing.md); for options created directly it is
     /// 2147483648 (2 GiB).
     /// </summary>
     public long InstanceMemoryLimitBytes
@@ -85,6 +87,32 @@ public sealed class LibreOfficeOptions
 
     /// <summary>Whether <see cref="InstanceMemoryLimitBytes"/> was set, so sizing from the container leaves it alone.</summary>
     internal bool InstanceMemoryLimitBytesIsSet => _instanceMemoryLimitBytes.HasValue;
+
+    /// <summary>
+    /// Runs <paramref name="bind"/> (binding <paramref name="section"/> into these options) so that a sizing figure the
+    /// section does not hold stays unset: the binder writes every property of a section that holds any key back through
+    /// its setter, defaults included, so a section with only, say, ProfileTemplateFolder would otherwise count as
+    /// configuring the pool size and memory figures and turn sizing from the container off.
+    /// </summary>
+    internal void BindKeepingSizingUnset(Microsoft.Extensions.Configuration.IConfiguration section, Action bind)
+    {
+        var (pool, recycle, cap) = (_poolSize.HasValue, _maxInstanceMemoryMegabytes.HasValue, _instanceMemoryLimitBytes.HasValue);
+        bind();
+        if (!pool && section[nameof(PoolSize)] is null)
+        {
+            _poolSize = null;
+        }
+
+        if (!recycle && section[nameof(MaxInstanceMemoryMegabytes)] is null)
+        {
+            _maxInstanceMemoryMegabytes = null;
+        }
+
+        if (!cap && section[nameof(InstanceMemoryLimitBytes)] is null)
+        {
+            _instanceMemoryLimitBytes = null;
+        }
+    }
 
     /// <summary>
     /// A folder holding a LibreOffice profile prepared once, for example while a container image is built, so a start

@@ -9,7 +9,7 @@ namespace Docx2Pdf.Conversion;
 internal sealed class LibreOfficeOptionsRulesValidator : IValidateOptions<LibreOfficeOptions>
 {
     private const string Prefix = LibreOfficeOptions.SectionName + ":";
-    private const long MinimumMemoryLimit = 256L * 1024 * 1024;
+    internal const long MinimumMemoryLimit = 256L * 1024 * 1024;
 
     /// <summary>Both validators' results: what <see cref="LibreOfficeConverter"/> checks when it is created without DI.</summary>
     internal static ValidateOptionsResult ValidateAll(LibreOfficeOptions options)

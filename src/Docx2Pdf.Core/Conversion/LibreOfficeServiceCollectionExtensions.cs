@@ -24,7 +24,7 @@ internal static class LibreOfficeServiceCollectionExtensions
         var options = services.AddOptions<LibreOfficeOptions>();
         if (configuration is not null)
         {
-            options.Configure(o => Docx2PdfConfiguration.Bind(configuration, o));
+            options.Configure(o => o.BindKeepingSizingUnset(configuration, () => Docx2PdfConfiguration.Bind(configuration, o)));
         }
 
         if (configure is not null)

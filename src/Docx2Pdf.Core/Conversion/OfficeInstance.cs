@@ -101,13 +101,13 @@ internal sealed class OfficeInstance : IAsyncDisposable
     /// <summary>
     /// soffice.bin's address-space limit for a resident-memory cap: the cap plus room for what is mapped but not resident
     /// (about 0.6-0.9 GB of libraries and reservations, measured on 7.4 and 25.2). It is only the backstop for one huge
-    /// allocation; the cap itself is enforced on resident memory, which ends the conversion with a typed failure.
+    /// allocation; the cap itself is enforced on private resident memory, which ends the conversion with a typed failure.
     /// </summary>
     internal static long AddressSpaceLimit(long memoryCap) => memoryCap <= 0 ? 0 : memoryCap + (2L << 30);
 
     /// <summary>
-    /// Sends one request and waits for its reply, the instance's death, the timeout or soffice.bin's resident memory
-    /// passing <paramref name="memoryCap"/> (each of the last two kills the instance).
+    /// Sends one request and waits for its reply, the instance's death, the timeout or soffice.bin's private resident
+    /// memory passing <paramref name="memoryCap"/> (each of the last two kills the instance).
     /// </summary>
     public async Task<UnoHelperReply> ConvertAsync(UnoHelperRequest request, TimeSpan timeout, long memoryCap, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -137,21 +137,21 @@ internal sealed class OfficeInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when soffice.bin's resident memory passes <paramref name="memoryCap"/>.</summary>
+    /// <summary>Completes when soffice.bin's private resident memory (<see cref="ProcFs.ReadPrivateBytes"/>) passes <paramref name="memoryCap"/>.</summary>
     private async Task WatchMemoryAsync(long memoryCap, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(MemoryPollInterval, time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (ProcFs.ReadRssBytes(SofficePid) > memoryCap)
+            if (ProcFs.ReadPrivateBytes(SofficePid) > memoryCap)
             {
                 return;
             }
         }
     }
 
-    /// <summary>Resident memory of soffice.bin in bytes, or null when it is gone.</summary>
-    public long? ReadRssBytes() => ProcFs.ReadRssBytes(SofficePid);
+    /// <summary>Private resident memory of soffice.bin in bytes (<see cref="ProcFs.ReadPrivateBytes"/>), or null when it is gone.</summary>
+    public long? ReadPrivateBytes() => ProcFs.ReadPrivateBytes(SofficePid);
 
     /// <summary>
     /// True when LibreOffice holds fonts taken from a document: it writes them under the profile's

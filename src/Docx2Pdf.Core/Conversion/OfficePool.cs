@@ -185,7 +185,7 @@ internal sealed class OfficePool : IAsyncDisposable
             : _options.ColdMode ? RecycleReason.ColdMode
             : instance.Tainted || instance.HoldsDocumentFonts() ? RecycleReason.EmbeddedFonts
             : instance.Conversions >= _options.MaxConversionsPerInstance ? RecycleReason.ConversionCount
-            : instance.ReadRssBytes() is { } rss && rss > _options.MaxInstanceMemoryMegabytes * 1024L * 1024L ? RecycleReason.Memory
+            : instance.ReadPrivateBytes() is { } bytes && bytes > _options.MaxInstanceMemoryMegabytes * 1024L * 1024L ? RecycleReason.Memory
             : null;
         if (reason is { } r)
         {

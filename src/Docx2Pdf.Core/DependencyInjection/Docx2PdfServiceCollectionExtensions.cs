@@ -167,7 +167,7 @@ public static class Docx2PdfServiceCollectionExtensions
             var bound = Section ?? services.GetService<IConfiguration>()?.GetSection(LibreOfficeOptions.SectionName);
             if (bound is not null)
             {
-                Docx2PdfConfiguration.Bind(bound, options);
+                options.BindKeepingSizingUnset(bound, () => Docx2PdfConfiguration.Bind(bound, options));
             }
         }
     }

@@ -1,16 +1,20 @@
+using Docx2Pdf.Conversion;
+
 namespace Docx2Pdf.Sizing;
 
 /// <summary>
 /// The pool size and per-instance memory figures a container's limits allow, by one rule (docs/sizing.md):
 /// take the host's reserve and a reserve for <c>/tmp</c> (memory on Cloud Run) off the memory limit, run one instance
 /// per whole CPU as long as each keeps at least <see cref="MinimumInstanceBytes"/>, give each an equal share of the rest
-/// as its ceiling, and recycle an instance once its resident memory passes three quarters of that share. The hard cap of
-/// an instance's resident memory is its share plus what every instance's RSS counts of the libraries they all share.
+/// as its ceiling, and recycle an instance once its private memory passes three quarters of that share. The hard cap of
+/// an instance's private memory is its share. Both compare with private memory (RssAnon + RssShmem), what the cgroup
+/// charges for that instance alone; the file-backed pages of LibreOffice's libraries (about 100 MiB of RssFile per
+/// instance) are charged once for all instances, are reclaimable, and fit in the host and /tmp reserves.
 /// </summary>
 /// <param name="PoolSize">LibreOffice instances.</param>
 /// <param name="InstanceShareBytes">Memory planned for each instance.</param>
-/// <param name="RecycleMegabytes">Resident memory after a conversion above which an instance is replaced.</param>
-/// <param name="InstanceMemoryLimitBytes">Resident memory during a conversion above which the instance is killed and the document fails as too complex.</param>
+/// <param name="RecycleMegabytes">Private memory after a conversion above which an instance is replaced.</param>
+/// <param name="InstanceMemoryLimitBytes">Private memory during a conversion above which the instance is killed and the document fails as too complex.</param>
 /// <param name="HostReserveBytes">Kept for the .NET host.</param>
 /// <param name="TempReserveBytes">Kept for files in <c>/tmp</c>: inputs waiting in the queue, PDFs, profiles.</param>
 internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, int RecycleMegabytes, long InstanceMemoryLimitBytes, long HostReserveBytes, long TempReserveBytes)
@@ -32,12 +36,6 @@ internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, in
     /// <summary>The recycle threshold never goes above the library's fixed default: past it, growth is a leak.</summary>
     internal const int MaximumRecycleMegabytes = 1024;
 
-    /// <summary>
-    /// The file-backed pages of LibreOffice's libraries in one instance's RSS (measured: about 100 MiB of
-    /// <c>RssFile</c> in a warm soffice.bin), charged to the container once however many instances map them.
-    /// </summary>
-    internal const long SharedLibraryBytes = 128 * MiB;
-
     /// <summary>The cap never goes above the engine's fixed default.</summary>
     internal const long MaximumInstanceMemoryLimit = 2048 * MiB;
 
@@ -58,7 +56,8 @@ internal sealed record ContainerSizing(int PoolSize, long InstanceShareBytes, in
 
         var share = Math.Max(FloorInstanceBytes, forInstances / pool);
         var recycle = (int)Math.Min(MaximumRecycleMegabytes, share * 3 / 4 / MiB);
-        var cap = Math.Min(MaximumInstanceMemoryLimit, share + SharedLibraryBytes);
+        // Never below the least cap the options accept (a container too small for the rule gets the floor share).
+        var cap = Math.Clamp(share, LibreOfficeOptionsRulesValidator.MinimumMemoryLimit, MaximumInstanceMemoryLimit);
         return new ContainerSizing(pool, share, recycle, cap, HostReserve, temp);
     }
 }

@@ -52,6 +52,20 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void Profile_PreparedAtBuildAsRootAndConfiguredForTheService()
+    {
+        var finalStage = Lines.SkipWhile(l => l != Lines.Last(x => x.StartsWith("FROM ", StringComparison.Ordinal))).ToList();
+        var step = finalStage.FindIndex(l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("image-steps.sh profile", StringComparison.Ordinal));
+        step.Should().BeGreaterThan(-1, "the profile is prepared while the image is built, by eng/image-steps.sh");
+        var folder = finalStage[step].Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(w => w != "profile").ElementAt(2);
+
+        step.Should().BeGreaterThan(finalStage.FindIndex(l => l.StartsWith("COPY --from=build", StringComparison.Ordinal)), "the published service prepares it");
+        step.Should().BeLessThan(finalStage.FindIndex(l => l.StartsWith("USER ", StringComparison.Ordinal)), "root owns it, so the service's user cannot change it");
+        finalStage.Should().Contain(l => l.Trim().StartsWith($"Docx2Pdf__LibreOffice__ProfileTemplateFolder={folder}", StringComparison.Ordinal),
+            "the service reuses the prepared folder instead of preparing its own at every start");
+    }
+
+    [Fact]
     public void RestoreLayer_CopiesEveryProjectTheServiceIsBuiltFrom()
     {
         var copied = Lines.TakeWhile(l => !l.Contains("image-steps.sh restore", StringComparison.Ordinal))

@@ -9,10 +9,12 @@ namespace Docx2Pdf.AspNetCore.Tests.Deployment;
 
 /// <summary>
 /// What CI can do of the image without a Docker engine: eng/image-steps.sh check builds the build context from
-/// .dockerignore, restores and publishes there exactly as the Dockerfile does, and runs the image's package step; then
-/// the published service runs as the image would on Cloud Run (PORT, K_SERVICE) and is stopped with SIGTERM.
+/// .dockerignore, restores and publishes there exactly as the Dockerfile does, runs the image's package step and prepares
+/// the LibreOffice profile with the published service; then the service runs as the image would on Cloud Run (PORT,
+/// K_SERVICE, the prepared profile), becomes ready on that profile and is stopped with SIGTERM.
 /// </summary>
 [Trait("Layer", "Integration")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ImageStepsTests : IDisposable
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -21,11 +23,15 @@ public sealed class ImageStepsTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task PublishedService_HonoursPortWritesCloudLoggingJsonAndStopsWithinCloudRunsGrace()
+    public async Task PublishedService_HonoursPortUsesPreparedProfileWritesCloudLoggingJsonAndStopsWithinCloudRunsGrace()
     {
         var app = Path.Combine(_root, "app");
-        var steps = await ShellScript.RunAsync("bash", ["eng/image-steps.sh", "check", app], TimeSpan.FromMinutes(15));
+        var profile = Path.Combine(_root, "profile");
+        var steps = await ShellScript.RunAsync("bash", ["eng/image-steps.sh", "check", app, profile], TimeSpan.FromMinutes(15));
         steps.ExitCode.Should().Be(0, steps.ToString());
+        File.Exists(Path.Combine(profile, ".docx2pdf-profile")).Should().BeTrue("the image step prepared the profile:\n" + steps);
+        (File.GetUnixFileMode(profile) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)).Should().Be(UnixFileMode.None);
+        (File.GetUnixFileMode(profile) & UnixFileMode.OtherRead).Should().Be(UnixFileMode.OtherRead, "the service's user is not the builder");
         File.Exists(Path.Combine(app, "Docx2Pdf.CloudRun")).Should().BeTrue("the image's entry point is the self-contained executable");
         File.Exists(Path.Combine(app, "libcoreclr.so")).Should().BeTrue("the publish is self-contained: the runtime image has no .NET");
 
@@ -50,6 +56,7 @@ public sealed class ImageStepsTests : IDisposable
             ["Docx2Pdf__WorkFolder"] = Path.Combine(_root, "work"),
             ["Docx2Pdf__LibreOffice__WorkFolder"] = Path.Combine(_root, "lo"),
             ["Docx2Pdf__LibreOffice__PoolSize"] = "1",
+            ["Docx2Pdf__LibreOffice__ProfileTemplateFolder"] = profile,
             ["Docx2Pdf__PubSub__Push__Authentication"] = "Platform",
             // The section's earlier name, until the rename to Docx2Pdf:PubSub:Push reaches this branch (harmless after).
             ["Docx2Pdf__PubSub__Push__Authentication"] = "Platform",
@@ -74,13 +81,14 @@ public sealed class ImageStepsTests : IDisposable
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-            (await WaitForLiveAsync(http, process)).Should().Be(HttpStatusCode.OK, Snapshot(output));
+            (await WaitForAsync(http, process, "/healthz/live")).Should().Be(HttpStatusCode.OK, Snapshot(output));
 
             // A request with a trace: whatever it logs carries the trace in Cloud Logging's field.
             using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent("{\"not\":\"an event\"}", Encoding.UTF8, "application/json") };
             request.Headers.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
             using var response = await http.SendAsync(request);
             ((int)response.StatusCode).Should().BeOneOf([204, 400], "an invalid message is acknowledged or rejected, never a 5xx");
+            (await WaitForAsync(http, process, "/healthz/ready")).Should().Be(HttpStatusCode.OK, Snapshot(output));
 
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
@@ -119,22 +127,32 @@ public sealed class ImageStepsTests : IDisposable
         entries.Select(e => Field(e, "logging.googleapis.com/trace")).Should().Contain($"projects/test-project/traces/{TraceId}",
             "the invalid message's log line belongs to the request's trace:\n" + all);
 
+        entries.Select(e => Field(e, "message")).Should().Contain($"Using the LibreOffice profile prepared in {profile}",
+            "the service started its instance from the profile the image step prepared, not a private one:\n" + all);
+
         // ShutdownCoordinator leaves min(5 s, half the timeout) to answer: a grace of 4.5 s means a 9 s shutdown timeout.
         entries.Select(e => Field(e, "GraceSeconds")).Where(g => g is not null).Select(g => double.Parse(g!, CultureInfo.InvariantCulture))
             .Should().NotBeEmpty("stopping is logged with its grace:\n" + all)
             .And.OnlyContain(g => g == 4.5, "the grace of a 9 s shutdown timeout (Cloud Run kills at 10 s):\n" + all);
     }
 
-    private static async Task<HttpStatusCode?> WaitForLiveAsync(HttpClient http, Process process)
+    private static async Task<HttpStatusCode?> WaitForAsync(HttpClient http, Process process, string path)
     {
-        // Waiting for the event itself (the port answering), bounded generously for a loaded machine.
+        // Waiting for the event itself (the port answering, and for readiness a 200), bounded generously for a loaded machine.
         var deadline = Stopwatch.StartNew();
+        HttpStatusCode? last = null;
         while (deadline.Elapsed < TimeSpan.FromMinutes(2) && !process.HasExited)
         {
             try
             {
-                using var live = await http.GetAsync("/healthz/live");
-                return live.StatusCode;
+                using var answer = await http.GetAsync(path);
+                last = answer.StatusCode;
+                if (last == HttpStatusCode.OK || path == "/healthz/live")
+                {
+                    return last;
+                }
+
+                await Task.Delay(100);
             }
             catch (HttpRequestException)
             {
@@ -142,7 +160,7 @@ public sealed class ImageStepsTests : IDisposable
             }
         }
 
-        return null;
+        return last;
     }
 
     private static string Snapshot(StringBuilder output)

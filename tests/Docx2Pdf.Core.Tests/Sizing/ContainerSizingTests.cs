@@ -14,14 +14,14 @@ public sealed class ContainerSizingTests
 
     // The table of docs/sizing.md: memory MiB, CPUs -> pool, share MiB, recycle MiB, cap MiB.
     [Theory]
-    [InlineData(512, 1.0, 1, 288, 216, 416)]
-    [InlineData(1024, 1.0, 1, 736, 552, 864)]
-    [InlineData(1024, 2.0, 2, 368, 276, 496)]
-    [InlineData(2048, 2.0, 2, 816, 612, 944)]
-    [InlineData(4096, 4.0, 4, 856, 642, 984)]
-    [InlineData(1024, 4.0, 2, 368, 276, 496)]
+    [InlineData(512, 1.0, 1, 288, 216, 288)]
+    [InlineData(1024, 1.0, 1, 736, 552, 736)]
+    [InlineData(1024, 2.0, 2, 368, 276, 368)]
+    [InlineData(2048, 2.0, 2, 816, 612, 816)]
+    [InlineData(4096, 4.0, 4, 856, 642, 856)]
+    [InlineData(1024, 4.0, 2, 368, 276, 368)]
     [InlineData(8192, 1.5, 1, 7008, 1024, 2048)]
-    [InlineData(256, 0.5, 1, 192, 144, 320)]
+    [InlineData(256, 0.5, 1, 192, 144, 256)]
     public void For_ContainerSize_GivesTheDocumentedFigures(long memoryMiB, double cpus, int pool, long shareMiB, int recycleMiB, long capMiB)
     {
         var sizing = ContainerSizing.For(new ContainerResources(cpus, "test", memoryMiB * MiB, "test"));
@@ -40,7 +40,7 @@ public sealed class ContainerSizingTests
         sizing.PoolSize.Should().Be(4);
         (sizing.InstanceShareBytes / MiB).Should().Be(408);
         sizing.RecycleMegabytes.Should().Be(306);
-        sizing.InstanceMemoryLimitBytes.Should().Be(536 * MiB);
+        sizing.InstanceMemoryLimitBytes.Should().Be(408 * MiB);
     }
 
     [Theory]
@@ -70,11 +70,11 @@ public sealed class ContainerSizingTests
 
         options.PoolSize.Should().Be(1);
         options.MaxInstanceMemoryMegabytes.Should().Be(216);
-        options.InstanceMemoryLimitBytes.Should().Be(416 * MiB);
+        options.InstanceMemoryLimitBytes.Should().Be(288 * MiB);
         var line = logs.GetSnapshot().Should().ContainSingle().Subject;
         line.Id.Id.Should().Be(620);
         line.Message.Should().Contain("PoolSize 1 (derived)").And.Contain("MaxInstanceMemoryMegabytes 216 (derived)")
-            .And.Contain("InstanceMemoryLimitBytes 416 MiB (derived)")
+            .And.Contain("InstanceMemoryLimitBytes 288 MiB (derived)")
             .And.Contain("cgroup v2 /sys/fs/cgroup/memory.max").And.Contain("512 MiB");
     }
 
@@ -88,7 +88,7 @@ public sealed class ContainerSizingTests
 
         options.PoolSize.Should().Be(4);
         options.MaxInstanceMemoryMegabytes.Should().Be(306);
-        options.InstanceMemoryLimitBytes.Should().Be(536 * MiB);
+        options.InstanceMemoryLimitBytes.Should().Be(408 * MiB);
     }
 
     [Fact]
@@ -136,6 +136,30 @@ public sealed class ContainerSizingTests
         options.PoolSize.Should().Be(7);
         options.MaxInstanceMemoryMegabytes.Should().Be(333);
         options.InstanceMemoryLimitBytes.Should().Be(512 * MiB);
+    }
+
+    [Fact]
+    [Trait("Layer", "Integration")] // reading LibreOfficeOptions validates them, which locates the installed LibreOffice (it starts none)
+    public void AddDocx2Pdf_SectionWithOtherLibreOfficeSettingsOnly_FiguresStillComeFromTheContainer()
+    {
+        // As in the image: Docx2Pdf__LibreOffice__ProfileTemplateFolder set, nothing about sizing.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Docx2Pdf:OutputBucket"] = "out",
+            ["Docx2Pdf:LibreOffice:ProfileTemplateFolder"] = "/opt/docx2pdf/profile",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddDocx2Pdf(configuration.GetSection("Docx2Pdf"));
+        services.Remove(services.Single(d => d.ImplementationType == typeof(SizeFromContainer)));
+        services.AddSingleton<IPostConfigureOptions<LibreOfficeOptions>>(new SizeFromContainer(() => new ContainerResources(1, "test", 512 * MiB, "test"), null));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<LibreOfficeOptions>>().Value;
+
+        options.ProfileTemplateFolder.Should().Be("/opt/docx2pdf/profile");
+        options.PoolSize.Should().Be(1);
+        options.MaxInstanceMemoryMegabytes.Should().Be(216);
+        options.InstanceMemoryLimitBytes.Should().Be(288 * MiB);
     }
 
     [Fact]
