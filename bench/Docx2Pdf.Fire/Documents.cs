@@ -39,20 +39,6 @@ internal static class Documents
         return Docx(Body(sb.ToString()));
     }
 
-    /// <summary>A document whose one image decodes to 30000 x 30000 pixels (about 3.4 GB as RGBA): more than an instance may use.</summary>
-    public static byte[] MemoryHog()
-    {
-        var png = HugePng(30_000, 30_000);
-        const string drawing = """
-            <w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:extent cx="5000000" cy="5000000"/><wp:docPr id="1" name="hog"/>
-            <a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">
-            <pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="1" name="hog.png"/><pic:cNvPicPr/></pic:nvPicPr>
-            <pic:blipFill><a:blip r:embed="rIdHog"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="5000000" cy="5000000"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>
-            </a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>
-            """;
-        return Docx(Body(drawing), documentRels: $"<Relationship Id=\"rIdHog\" Type=\"{RelImage}\" Target=\"media/hog.png\"/>", extra: [("word/media/hog.png", png)]);
-    }
-
     /// <summary>The hostile documents of issue 11 item 4 (the listener's port goes into the external references).</summary>
     public static List<Doc> Hostile(ExternalReferenceListener listener)
     {
@@ -244,48 +230,6 @@ internal static class Documents
         "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
 
     private static byte[] SmallPng() => File.ReadAllBytes(Directory.EnumerateFiles("/usr/share/icons", "*.png", SearchOption.AllDirectories).First());
-
-    /// <summary>A valid PNG of width x height, white, compressed to a few MB (rows of zeros deflate well).</summary>
-    private static byte[] HugePng(int width, int height)
-    {
-        using var output = new MemoryStream();
-        output.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 0; // greyscale
-        Chunk(output, "IHDR", ihdr);
-        using (var idat = new MemoryStream())
-        {
-            using (var z = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
-            {
-                var row = new byte[width + 1];
-                for (var y = 0; y < height; y++)
-                {
-                    z.Write(row);
-                }
-            }
-
-            Chunk(output, "IDAT", idat.ToArray());
-        }
-
-        Chunk(output, "IEND", []);
-        return output.ToArray();
-    }
-
-    private static void Chunk(Stream output, string type, byte[] data)
-    {
-        var header = new byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, data.Length);
-        Encoding.ASCII.GetBytes(type, header.AsSpan(4));
-        output.Write(header);
-        output.Write(data);
-        var crc = System.IO.Hashing.Crc32.HashToUInt32([.. header.AsSpan(4).ToArray(), .. data]);
-        var crcBytes = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(crcBytes, crc);
-        output.Write(crcBytes);
-    }
 
     /// <summary>DejaVu Sans with its names changed to FireSmuggle (same lengths, so the tables stay valid).</summary>
     private static byte[] RenamedFont()

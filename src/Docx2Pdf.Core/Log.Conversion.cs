@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Docx2Pdf:LibreOffice:ProfileTemplateFolder {Folder} cannot be used ({Reason}); preparing a private profile instead")]
     internal static partial void ProfileFolderUnusable(ILogger logger, LogText folder, LogText reason);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "The work folder's file system is full ({Folder}, {FreeBytes} bytes free); the conversion failed as a transient storage failure ({Failure})")]
+    internal static partial void WorkFolderFull(ILogger logger, LogText folder, long freeBytes, LogText failure);
 }

@@ -90,6 +90,53 @@ internal sealed class ConverterWorkspace
         CreatePrivateFile(Path.Combine(Root, MarkerFile)).Dispose();
     }
 
+    /// <summary>
+    /// Below this much free space on the work folder's file system, a failure to write there (or LibreOffice failing to load,
+    /// store or start) is taken as the file system's, not the document's: 16 MiB is less than any instance's profile and
+    /// temporary files, so a healthy file system never reads as full, and a file system filled to its last block always does.
+    /// </summary>
+    internal const long FullBelowBytes = 16L * 1024 * 1024;
+
+    private const int Enospc = 28;
+    private const int Edquot = 122;
+
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) is the operating system's "no space left" or "quota exceeded".</summary>
+    public static bool IsNoSpace(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IOException { HResult: Enospc or Edquot })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Free bytes on the work folder's file system for this user, or <see langword="null"/> when it cannot be read.</summary>
+    public long? FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(Directory.Exists(Root) ? Root : WorkFolder).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the work folder's file system has less than <see cref="FullBelowBytes"/> free.</summary>
+    public bool IsFull() => FreeBytes() is < FullBelowBytes;
+
+    /// <summary>
+    /// A full work folder is the worker's problem, never the document's: a transient storage failure (retried, never
+    /// recorded), named so an operator sees which file system to grow.
+    /// </summary>
+    public StorageException Full(Exception? innerException) =>
+        new(FailureKind.StorageTransient, string.Create(CultureInfo.InvariantCulture, $"The work folder's file system is full ({_setting} = {WorkFolder}, {FreeBytes() ?? 0} bytes free); retry."), innerException);
+
     /// <summary>A new, empty folder for one conversion.</summary>
     public string CreateJobFolder()
     {

@@ -177,23 +177,34 @@ public sealed class LibreOfficeConverter : IDocumentConverter, IWarmConverter, I
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var started = _time.GetTimestamp();
         options ??= PdfConversionOptions.Default;
-        await EnsurePreparedAsync(cancellationToken).ConfigureAwait(false);
-        var job = _workspace.CreateJobFolder();
         try
         {
-            var inPath = Path.Combine(job, "input");
-            var outPath = Path.Combine(job, "output.pdf");
-            await CopyLimitedAsync(input, inPath, cancellationToken).ConfigureAwait(false);
-            var engine = await ConvertInJobAsync(inPath, outPath, options, cancellationToken).ConfigureAwait(false);
-            var bytes = new FileInfo(outPath).Length;
-            await deliver(outPath, cancellationToken).ConfigureAwait(false);
-            var total = _time.GetElapsedTime(started);
-            Log.Converted(_logger, bytes, engine.TotalMilliseconds, total.TotalMilliseconds);
-            return new ConversionResult(bytes, engine, total);
+            await EnsurePreparedAsync(cancellationToken).ConfigureAwait(false);
+            var job = _workspace.CreateJobFolder();
+            try
+            {
+                var inPath = Path.Combine(job, "input");
+                var outPath = Path.Combine(job, "output.pdf");
+                await CopyLimitedAsync(input, inPath, cancellationToken).ConfigureAwait(false);
+                var engine = await ConvertInJobAsync(inPath, outPath, options, cancellationToken).ConfigureAwait(false);
+                var bytes = new FileInfo(outPath).Length;
+                await deliver(outPath, cancellationToken).ConfigureAwait(false);
+                var total = _time.GetElapsedTime(started);
+                Log.Converted(_logger, bytes, engine.TotalMilliseconds, total.TotalMilliseconds);
+                return new ConversionResult(bytes, engine, total);
+            }
+            finally
+            {
+                ConverterWorkspace.Delete(job);
+            }
         }
-        finally
+        catch (Exception ex) when (ex is not (OperationCanceledException or StorageException) && (ConverterWorkspace.IsNoSpace(ex) || _workspace.IsFull()))
         {
-            ConverterWorkspace.Delete(job);
+            // A full work folder surfaces as ENOSPC from our own writes, or as whatever LibreOffice makes of it: a load or
+            // store error, a crash, an instance that cannot start. None of it is the document's fault, so none of it may
+            // become a failure record or count toward a retry ceiling: checked here, where the work folder is known.
+            Log.WorkFolderFull(_logger, _workspace.WorkFolder, _workspace.FreeBytes() ?? 0, ex is Docx2PdfException d ? d.Kind.ToLabel() : ex.GetType().Name);
+            throw _workspace.Full(ex);
         }
     }
 

@@ -96,6 +96,11 @@ internal sealed class ConversionExecution(
         {
             return await failures.FailAsync(e, generation, ex.Kind, ex.Message, options, cancellationToken).ConfigureAwait(false);
         }
+        catch (IOException ex) when (ConverterWorkspace.IsNoSpace(ex))
+        {
+            // The download into a full work folder: the worker's problem, a typed transient failure, never the document's.
+            return await failures.FailAsync(e, generation, FailureKind.StorageTransient, workspace.Full(ex).Message, options, cancellationToken).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Untyped errors outside the converter (work folder, store): retryable, but nothing says they will ever go away,

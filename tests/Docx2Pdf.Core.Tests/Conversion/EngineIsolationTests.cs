@@ -54,7 +54,7 @@ public sealed class EngineIsolationTests : IDisposable
     public async Task ConvertAsync_DocumentNeedingGigabytes_FailsAsTooComplexAndPoolKeepsServing()
     {
         // Three 14000 x 14000 pictures: about 0.8 GB resident each to render; the cap allows 400 MiB.
-        var document = TestDocuments.HugePictures();
+        var document = GeneratedDocuments.HugePictures();
         var options = new LibreOfficeOptions { PoolSize = 1, WorkFolder = _workFolder, InstanceMemoryLimitBytes = 400L * 1024 * 1024, ConversionTimeout = TimeSpan.FromMinutes(3) };
         await using var converter = new LibreOfficeConverter(options);
         await converter.WarmUpAsync();
