@@ -20,10 +20,15 @@ internal sealed class LibreOfficeOptionsRulesValidator : IValidateOptions<LibreO
             return attributes;
         }
 
-        return new LibreOfficeOptionsRulesValidator().Validate(null, options);
+        return Check(options, locateAlways: true);
     }
 
-    public ValidateOptionsResult Validate(string? name, LibreOfficeOptions options)
+    // Through DI: the settings, and SofficePath when it is set. Finding an installation when none is configured is a fact of
+    // the machine, not of the options: the converter checks it when it is created (at start, by the warm-up service),
+    // so what only reads the options (admission, the fast test layer, a tool that prints the settings) runs without it.
+    public ValidateOptionsResult Validate(string? name, LibreOfficeOptions options) => Check(options, locateAlways: false);
+
+    private static ValidateOptionsResult Check(LibreOfficeOptions options, bool locateAlways)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
@@ -38,7 +43,7 @@ internal sealed class LibreOfficeOptionsRulesValidator : IValidateOptions<LibreO
         }
 
         // Locating LibreOffice reads the paths above; only worth it (and only a clear message) when they are sound.
-        if (failures.Count == 0 && !string.IsNullOrWhiteSpace(options.WorkFolder))
+        if (failures.Count == 0 && !string.IsNullOrWhiteSpace(options.WorkFolder) && (locateAlways || options.SofficePath is not null))
         {
             try
             {
