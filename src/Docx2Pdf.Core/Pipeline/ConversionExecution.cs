@@ -353,11 +353,8 @@ internal sealed class ConversionExecution(
         using var bound = new CancellationTokenSource(UncountTimeout, time);
         try
         {
-            var now = await ledger.UpdateAsync(entry, c => c with { Unfinished = Math.Max(0, c.Unfinished - 1) }, time, bound.Token).ConfigureAwait(false);
-            if (now.IsEmpty)
-            {
-                await ledger.RemoveAsync(entry, bound.Token).ConfigureAwait(false);
-            }
+            // Taking off the only counted attempt removes the count (UpdateAsync writes no empty count).
+            await ledger.UpdateAsync(entry, c => c with { Unfinished = Math.Max(0, c.Unfinished - 1) }, time, bound.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -31,7 +31,8 @@ internal sealed class EngineFailureLedger(IObjectStore store)
 
     /// <summary>
     /// Applies <paramref name="change"/> to the current count of <paramref name="source"/> (empty when the object counts another
-    /// generation) and writes the result under a precondition; returns what was written.
+    /// generation) and writes the result under a precondition; an empty result removes the object instead, so "no object" and
+    /// "nothing counted" stay one state. Returns the new count.
     /// </summary>
     public async Task<EngineFailureCount> UpdateAsync(LedgerEntry source, Func<EngineFailureCount, EngineFailureCount> change, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -39,6 +40,24 @@ internal sealed class EngineFailureLedger(IObjectStore store)
         {
             var info = await store.GetInfoAsync(source.OutputBucket, source.Name, cancellationToken).ConfigureAwait(false);
             var next = change(CountOf(info, source));
+            if (next.IsEmpty)
+            {
+                if (info is null)
+                {
+                    return next;
+                }
+
+                try
+                {
+                    await store.DeleteAsync(source.OutputBucket, source.Name, info.Generation, cancellationToken).ConfigureAwait(false);
+                    return next;
+                }
+                catch (StorageException ex) when (ex.Kind is FailureKind.StorageNotFound or FailureKind.StoragePreconditionFailed && race < MaxRaces)
+                {
+                    continue;
+                }
+            }
+
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 [OutputMetadata.MarkerKey] = OutputMetadata.EngineFailuresMarker,
@@ -87,14 +106,14 @@ internal sealed class EngineFailureLedger(IObjectStore store)
     public async Task<bool> RemoveAsync(LedgerEntry source, CancellationToken cancellationToken)
     {
         var info = await store.GetInfoAsync(source.OutputBucket, source.Name, cancellationToken).ConfigureAwait(false);
-        if (info is null || !IsForSource(info, source, out var generation) || generation > source.Generation)
+        if (Generation(info, source) is not { } generation || generation > source.Generation)
         {
             return false;
         }
 
         try
         {
-            await store.DeleteAsync(source.OutputBucket, source.Name, info.Generation, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(source.OutputBucket, source.Name, info!.Generation, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (StorageException ex) when (ex.Kind is FailureKind.StorageNotFound or FailureKind.StoragePreconditionFailed)
@@ -106,26 +125,19 @@ internal sealed class EngineFailureLedger(IObjectStore store)
 
     private static EngineFailureCount CountOf(ObjectInfo? info, LedgerEntry source)
     {
-        if (info is null || !IsForSource(info, source, out var generation) || generation != source.Generation)
+        if (Generation(info, source) != source.Generation)
         {
             return default;
         }
 
         return new EngineFailureCount(
-            ReadCount(info, FailuresKey),
-            ReadCount(info, UnfinishedKey),
-            info.Metadata.TryGetValue(LastFailureKey, out var label) ? FromLabel(label) : null);
+            ReadCount(info!, FailuresKey),
+            ReadCount(info!, UnfinishedKey),
+            info!.Metadata.TryGetValue(LastFailureKey, out var label) ? FromLabel(label) : null);
     }
 
-    private static bool IsForSource(ObjectInfo info, LedgerEntry source, out long generation)
-    {
-        generation = 0;
-        return info.Metadata.TryGetValue(OutputMetadata.MarkerKey, out var marker) && marker == OutputMetadata.EngineFailuresMarker &&
-            info.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var bucket) && bucket == source.Bucket &&
-            info.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var name) && name == source.SourceObjectMetadata &&
-            info.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
-            long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out generation);
-    }
+    private static long? Generation(ObjectInfo? info, LedgerEntry source) =>
+        FailurePolicy.RecordedGeneration(info, OutputMetadata.EngineFailuresMarker, source.Bucket, source.SourceObjectMetadata);
 
     private static int ReadCount(ObjectInfo info, string key) =>
         info.Metadata.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
@@ -148,7 +160,7 @@ internal sealed class EngineFailureLedger(IObjectStore store)
 internal sealed record LedgerEntry(string Bucket, string ObjectName, long Generation, string OutputBucket, string Name)
 {
     /// <summary>The source name as object metadata can hold it (a name with CR or LF goes percent-encoded).</summary>
-    public string SourceObjectMetadata => OutputNaming.CheckObjectName(ObjectName) is null ? ObjectName : Uri.EscapeDataString(ObjectName);
+    public string SourceObjectMetadata => OutputNaming.SourceNameForMetadata(ObjectName);
 }
 
 /// <summary>One generation's engine failures and unfinished conversions.</summary>

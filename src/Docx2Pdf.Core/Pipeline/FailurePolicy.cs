@@ -52,13 +52,22 @@ internal static class FailurePolicy
     /// record's metadata spells it) at <paramref name="generation"/> or a newer one: writing again would only rewrite it.
     /// </summary>
     public static bool IsRecorded(ObjectInfo? record, string bucket, string sourceObject, long generation) =>
-        record is not null &&
-        record.Metadata.TryGetValue(OutputMetadata.MarkerKey, out var marker) && marker == OutputMetadata.FailureRecordMarker &&
-        record.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var b) && b == bucket &&
-        record.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var o) && o == sourceObject &&
-        record.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) &&
-        recorded >= generation;
+        RecordedGeneration(record, OutputMetadata.FailureRecordMarker, bucket, sourceObject) >= generation;
+
+    /// <summary>
+    /// The source generation an object this library wrote with <paramref name="marker"/> names, when it names
+    /// <paramref name="bucket"/>/<paramref name="sourceObject"/> (as <see cref="OutputNaming.SourceNameForMetadata"/> spells it);
+    /// otherwise <see langword="null"/>.
+    /// </summary>
+    public static long? RecordedGeneration(ObjectInfo? info, string marker, string bucket, string sourceObject) =>
+        info is not null &&
+        info.Metadata.TryGetValue(OutputMetadata.MarkerKey, out var m) && m == marker &&
+        info.Metadata.TryGetValue(OutputMetadata.SourceBucketKey, out var b) && b == bucket &&
+        info.Metadata.TryGetValue(OutputMetadata.SourceObjectKey, out var o) && o == sourceObject &&
+        info.Metadata.TryGetValue(OutputMetadata.SourceGenerationKey, out var text) &&
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var recorded)
+            ? recorded
+            : null;
 
     private static bool IsOutOfRetries(StorageEvent e, Docx2PdfOptions options, DateTimeOffset now)
     {

@@ -42,10 +42,9 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
     {
         var outputBucket = options.OutputBucket!;
         var recordName = OutputNaming.FailureRecordName(options.FailurePrefix, e.ObjectName);
-        var sourceObject = OutputNaming.CheckObjectName(e.ObjectName) is null ? e.ObjectName : Uri.EscapeDataString(e.ObjectName);
         var record = await store.GetInfoAsync(outputBucket, recordName, cancellationToken).ConfigureAwait(false);
-        if (record is null || FailurePolicy.IsRecorded(record, e.Bucket, sourceObject, generation + 1) ||
-            !FailurePolicy.IsRecorded(record, e.Bucket, sourceObject, 0))
+        if (FailurePolicy.RecordedGeneration(record, OutputMetadata.FailureRecordMarker, e.Bucket, OutputNaming.SourceNameForMetadata(e.ObjectName)) is not { } recorded ||
+            recorded > generation)
         {
             // None; one for a newer generation (work still to come); or not a record of this source.
             return null;
@@ -53,7 +52,7 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
 
         try
         {
-            await store.DeleteAsync(outputBucket, recordName, record.Generation, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(outputBucket, recordName, record!.Generation, cancellationToken).ConfigureAwait(false);
             return recordName;
         }
         catch (StorageException ex) when (ex.Kind is FailureKind.StorageNotFound or FailureKind.StoragePreconditionFailed)
@@ -80,8 +79,7 @@ internal sealed class FailureRecordWriter(IObjectStore store, TimeProvider time,
             MessageId = e.MessageId,
             DeliveryAttempt = e.DeliveryAttempt,
         };
-        // A name Cloud Storage forbids (CR, LF, invalid UTF-16) goes percent-encoded into the metadata; the JSON keeps it exact.
-        var sourceObject = OutputNaming.CheckObjectName(e.ObjectName) is null ? e.ObjectName : Uri.EscapeDataString(e.ObjectName);
+        var sourceObject = OutputNaming.SourceNameForMetadata(e.ObjectName);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [OutputMetadata.MarkerKey] = OutputMetadata.FailureRecordMarker,

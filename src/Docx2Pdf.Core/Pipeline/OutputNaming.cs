@@ -30,6 +30,13 @@ internal static class OutputNaming
     public static string DefaultOutputName(string objectName, string extension, string prefix) =>
         string.Concat(prefix, objectName.AsSpan(0, objectName.Length - extension.Length), ".pdf");
 
+    /// <summary>
+    /// The source name as object metadata can hold it: unchanged, or percent-encoded when Cloud Storage forbids it (CR, LF,
+    /// invalid UTF-16), because metadata travels as HTTP headers. Records keep the exact name in their JSON.
+    /// </summary>
+    public static string SourceNameForMetadata(string objectName) =>
+        CheckObjectName(objectName) is null ? objectName : Uri.EscapeDataString(objectName);
+
     /// <summary>Returns <see langword="null"/> when <paramref name="name"/> is a name Cloud Storage accepts, else why not.</summary>
     public static string? CheckObjectName(string name) => CloudStorageNames.CheckObjectName(name);
 
