@@ -26,7 +26,9 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         "load-push-2hosts" => One(LoadAsync(id, "Load: push, two hosts on one subscription", hosts: 2, pull: false, profile.LoadTwoHosts)),
         "load-pull-2hosts" => One(LoadAsync(id, "Load: pull, two hosts", hosts: 2, pull: true, profile.LoadPull)),
         "load-burst" => BurstAsync(id),
-        "fault-office-kill" => One(FaultDuringLoadAsync(id, "Fault: LibreOffice killed (-9) during load", OfficeKill)),
+        // Two kills are injected: a document converting at both would count two engine failures it did not cause and be
+        // recorded at the default Docx2Pdf:MaxEngineFailures (2). One more than the injected kills keeps the check on loss.
+        "fault-office-kill" => One(FaultDuringLoadAsync(id, "Fault: LibreOffice killed (-9) during load", OfficeKill, settings: new Dictionary<string, string> { ["Docx2Pdf:MaxEngineFailures"] = "3" })),
         "fault-office-hang" => One(FaultDuringLoadAsync(id, "Fault: LibreOffice hung (SIGSTOP) past the timeout", OfficeHang, conversionTimeout: TimeSpan.FromSeconds(10))),
         "fault-host-sigkill" => One(FaultDuringLoadAsync(id, "Fault: host SIGKILLed and restarted mid-load", HostKill)),
         "fault-host-sigterm" => One(FaultDuringLoadAsync(id, "Fault: SIGTERM with work in flight", HostTerm)),
@@ -250,7 +252,8 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         TimeSpan? conversionTimeout = null,
         bool gcs = false,
         bool pull = false,
-        bool tmpfs = false)
+        bool tmpfs = false,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         await using var gcsServer = gcs ? await GcsTestServer.StartAsync() : null;
         await using var lab = Lab.Create(runDir, id, gcsServer);
@@ -260,7 +263,7 @@ internal sealed class Scenarios(string runDir, Profile profile, PubSubEmulator e
         var sub = pull
             ? await emulator.CreateSubscriptionAsync(topic, id + "-sub", ackDeadlineSeconds: 60)
             : await emulator.CreateSubscriptionAsync(topic, id + "-sub", ackDeadlineSeconds: 60, pushEndpoint: proxy.Endpoint);
-        var extra = new Dictionary<string, string>(StringComparer.Ordinal);
+        var extra = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         if (gcsServer is not null)
         {
             foreach (var (k, v) in Runner.Gcs(gcsServer).Settings)
